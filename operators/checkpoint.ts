@@ -1,0 +1,65 @@
+import { concat, concatMap, defer, from, map, type MonoTypeOperatorFunction, type Observable, of } from 'rxjs';
+import type { Manifest } from '../src/manifest.js';
+import type { Step } from '../src/step.js';
+
+/** Options of {@link checkpoint}. */
+export interface CheckpointConfig {
+  /** The manifest to record into. */
+  manifest: Manifest;
+}
+
+/**
+ * Records every outcome in the manifest and saves it after each album the sink confirmed (or gave
+ * up on), and once more when the run ends, emitting a `checkpoint` step after each save.
+ *
+ * Skipped and failed entries are recorded in memory and written with the next save: they hold no
+ * disk space, and a crash before that save only means they are looked at again. A step is emitted
+ * only after the save that covers it has finished, so whatever comes after the pipeline (the
+ * release of the entry, a progress line) never runs ahead of the manifest. Other steps pass
+ * through unchanged.
+ *
+ * ```
+ * source:  -s--D------|       s = skipped, D = delivered
+ * result:  -s--(cD)---(c|)    c = checkpoint (manifest saved)
+ * ```
+ *
+ * ## Examples
+ * ```ts
+ * import { checkpoint } from 'unspool/operators';
+ * steps$.pipe(checkpoint({ manifest }));
+ * ```
+ *
+ * @see deliver
+ * @param config The manifest.
+ * @return An operator that records outcomes and interleaves `checkpoint` steps after each save.
+ */
+export function checkpoint(config: CheckpointConfig): MonoTypeOperatorFunction<Step> {
+  const { manifest } = config;
+  const save = (): Observable<Step> =>
+    from(manifest.save()).pipe(map((): Step => ({ kind: 'checkpoint', nextIndex: manifest.data.nextIndex })));
+
+  const record = (step: Step): Observable<Step> => {
+    switch (step.kind) {
+      case 'skipped':
+      case 'failed':
+        manifest.settle(step.entry, { state: step.kind, reason: step.reason, detail: step.detail });
+        return of(step);
+      case 'delivered':
+        for (const file of step.album.files) manifest.delivered(file.entry);
+        manifest.data.albumsDelivered++;
+        return concat(save(), of(step));
+      case 'undelivered':
+        for (const file of step.album.files) {
+          manifest.settle(file.entry, { state: 'failed', reason: step.reason, detail: step.detail });
+        }
+        return concat(save(), of(step));
+      case 'broken':
+        manifest.data.broken = step.detail;
+        return of(step);
+      default:
+        return of(step);
+    }
+  };
+
+  return (source) => concat(source.pipe(concatMap(record)), defer(save));
+}

@@ -1,0 +1,111 @@
+import { rm } from 'node:fs/promises';
+import {
+  asyncScheduler,
+  catchError,
+  concatMap,
+  from,
+  map,
+  type MonoTypeOperatorFunction,
+  Observable,
+  of,
+  retry,
+  type SchedulerLike,
+  timer,
+} from 'rxjs';
+import { describeError, SinkError } from '../src/errors.js';
+import type { Sink } from '../src/sinks/sink.js';
+import type { Album, Receipt, Step } from '../src/step.js';
+
+/** Options of {@link deliver}. */
+export interface DeliverConfig {
+  /** Where albums go. */
+  sink: Sink;
+  /** Attempts per album, the first included. Default: 3. */
+  attempts?: number;
+  /** Delay before the second attempt, in milliseconds; it doubles for each further one. Default: 1 000. */
+  backoff?: number;
+  /** Longest delay between attempts, in milliseconds. Default: 60 000. */
+  maxBackoff?: number;
+  /** Source of jitter in [0, 1): each delay is scaled by 0.5 + random(). Default: `Math.random`. */
+  random?: () => number;
+  /** Scheduler for the delays. Default: `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+function send(sink: Sink, album: Album): Observable<Receipt> {
+  return new Observable<Receipt>((subscriber) => {
+    const aborter = new AbortController();
+    sink.deliver(album, aborter.signal).then(
+      (receipt) => {
+        subscriber.next(receipt);
+        subscriber.complete();
+      },
+      (error: unknown) => subscriber.error(error),
+    );
+    return () => aborter.abort();
+  });
+}
+
+/** Deletes an album's temp files; the ones a sink moved away are already gone. */
+function removeFiles(album: Album): Promise<unknown> {
+  return Promise.all(album.files.map((file) => rm(file.path, { force: true })));
+}
+
+/**
+ * Hands each album to the sink, retrying failed attempts with exponential backoff and jitter, or
+ * after exactly the delay a {@link SinkError} asks for (its `retryAfter`).
+ *
+ * On success it emits `delivered` with the sink's receipt; after the last failed attempt it emits
+ * `undelivered` with the last error's reason, and the run goes on. Either way the album's temp
+ * files are gone before the step is emitted. Albums are delivered one at a time, in order. Other
+ * steps pass through unchanged.
+ *
+ * ```
+ * attempts 3, backoff 10ms, sink fails once
+ * source:  -A----------------|
+ * result:  -- 10ms (D)-------|      D = delivered
+ * ```
+ *
+ * ## Examples
+ * ```ts
+ * import { deliver } from 'unspool/operators';
+ * import { dirSink } from 'unspool';
+ * steps$.pipe(deliver({ sink: await dirSink('out'), attempts: 5 }));
+ * ```
+ *
+ * @see albums
+ * @see checkpoint
+ * @param config The sink, attempts (default 3), backoff (default 1 s doubling, at most 60 s),
+ * the jitter source and the scheduler.
+ * @return An operator from album steps to delivered or undelivered steps.
+ */
+export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
+  const { sink, attempts = 3, backoff = 1_000, maxBackoff = 60_000, random = Math.random, scheduler = asyncScheduler } = config;
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new TypeError(`Expected \`attempts\` to be an integer of at least 1, got \`${attempts}\` (${typeof attempts})`);
+  }
+
+  const deliverAlbum = (album: Album): Observable<Step> =>
+    send(sink, album).pipe(
+      retry({
+        count: attempts - 1,
+        delay: (error: unknown, attempt: number) => {
+          const hinted = error instanceof SinkError ? error.retryAfter : undefined;
+          const exponential = Math.min(maxBackoff, backoff * 2 ** (attempt - 1)) * (0.5 + random());
+          return timer(hinted ?? exponential, scheduler);
+        },
+      }),
+      map((receipt): Step => ({ kind: 'delivered', album, receipt })),
+      catchError((error: unknown) =>
+        of<Step>({
+          kind: 'undelivered',
+          album,
+          reason: error instanceof SinkError ? error.reason : 'sink-error',
+          detail: `the sink ${sink.name} refused the album after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(error)}`,
+        }),
+      ),
+      concatMap((step) => from(removeFiles(album)).pipe(map(() => step))),
+    );
+
+  return concatMap((step) => (step.kind === 'album' ? deliverAlbum(step.album) : of(step)));
+}

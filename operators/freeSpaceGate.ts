@@ -1,0 +1,139 @@
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  from,
+  mergeMap,
+  type MonoTypeOperatorFunction,
+  type Observable,
+  of,
+  retry,
+  type SchedulerLike,
+  throwError,
+  timer,
+} from 'rxjs';
+import type { Entry } from '../src/entry.js';
+import { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from '../src/freeSpace.js';
+import type { Step } from '../src/step.js';
+
+/** Options of {@link freeSpaceGate}. */
+export interface FreeSpaceGateConfig {
+  /** A folder on the file system to watch: the temp folder, where entries are written. */
+  folder: string;
+  /** Bytes that must stay free after the entry is written. Default: 3 GB (3 000 000 000). */
+  minFree?: number;
+  /** Milliseconds between checks while paused. Default: 30 000. */
+  recheckEvery?: number;
+  /**
+   * Milliseconds for which one probe answer is trusted, with the sizes of the entries let through
+   * since then subtracted from it. Spares a `df` per entry in archives of many small files.
+   * Default: 1 000; 0 probes before every entry.
+   */
+  probeTtl?: number;
+  /** How free space is measured. Default: `check-disk-space`. */
+  probe?: DiskSpaceProbe;
+  /** Scheduler for the re-check timer and the probe's age. Default: `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+/** Thrown inside the gate to make `retry` wait and probe again; never leaves the operator. */
+class NotEnoughSpace extends Error {}
+
+/** Whether an entry will be written to disk at all (others pass the gate untouched). */
+function takesSpace(entry: Entry): boolean {
+  return entry.kind === 'file' && entry.size > 0 && !entry.encrypted && entry.problem === undefined;
+}
+
+/**
+ * Holds each entry back until there is room to write it: free space on the temp folder's file
+ * system minus the entry's size must stay at or above `minFree`.
+ *
+ * While there is not, it emits one `paused` step (free bytes, bytes needed), probes again every
+ * `recheckEvery` milliseconds, and when the space is back emits `resumed` and then the entry. The
+ * waiting is the `retry({ delay })` pattern: a probe that finds too little space errors, and the
+ * delay is a timer. Because the entry is not let through, the source does not read the next one.
+ * An entry that could not fit even on an empty volume fails with reason `no-room` instead of
+ * waiting forever. Steps other than file entries pass through unchanged.
+ *
+ * ```
+ * probe:   low ··· (30 s) ··· high
+ * source:  -a---------------------|
+ * result:  -p 29999ms (ra)--------|
+ * ```
+ *
+ * ## Examples
+ * ```ts
+ * import { freeSpaceGate } from 'unspool/operators';
+ * steps$.pipe(freeSpaceGate({ folder: '/state/tmp', minFree: 3e9 }));
+ * ```
+ *
+ * @see materialise
+ * @param config The folder to watch, the threshold (default 3 GB), the re-check period (default
+ * 30 s), the probe (default `check-disk-space`) and the scheduler.
+ * @return An operator that delays entries while space is short and reports pauses in the stream.
+ */
+export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunction<Step> {
+  const {
+    folder,
+    minFree = 3_000_000_000,
+    recheckEvery = 30_000,
+    probeTtl = 1_000,
+    probe = checkDiskSpaceProbe,
+    scheduler = asyncScheduler,
+  } = config;
+
+  return (source) =>
+    defer(() => {
+      let last: { space: DiskSpace; at: number; admitted: number } | undefined;
+
+      const measure = (): Observable<DiskSpace> => {
+        if (last && scheduler.now() - last.at < probeTtl) {
+          return of({ free: last.space.free - last.admitted, size: last.space.size });
+        }
+        return from(probe(folder)).pipe(
+          mergeMap((space) => {
+            last = { space, at: scheduler.now(), admitted: 0 };
+            return of(space);
+          }),
+        );
+      };
+
+      const waitForRoom = (entry: Entry): Observable<Step> =>
+        defer(() => {
+          let paused = false;
+          const needed = minFree + entry.size;
+          return defer(measure).pipe(
+            mergeMap((space): Observable<Step> => {
+              if (needed > space.size) {
+                return of({
+                  kind: 'failed',
+                  entry,
+                  reason: 'no-room',
+                  detail: `needs ${entry.size} bytes plus ${minFree} kept free, but the volume holds only ${space.size}`,
+                });
+              }
+              if (space.free >= needed) {
+                if (last) last.admitted += entry.size;
+                const admitted: Step = { kind: 'entry', entry };
+                const resumed: Step = { kind: 'resumed', free: space.free, entry };
+                return paused ? of(resumed, admitted) : of(admitted);
+              }
+              // A fresh probe is due at the next check, whatever the age of this one.
+              last = undefined;
+              const notice: Observable<Step> = paused ? EMPTY : of({ kind: 'paused', free: space.free, needed, entry });
+              paused = true;
+              return concat(notice, throwError(() => new NotEnoughSpace()));
+            }),
+            retry({
+              delay: (error) => (error instanceof NotEnoughSpace ? timer(recheckEvery, scheduler) : throwError(() => error)),
+            }),
+          );
+        });
+
+      return source.pipe(
+        concatMap((step) => (step.kind === 'entry' && takesSpace(step.entry) ? waitForRoom(step.entry) : of(step))),
+      );
+    });
+}

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
+import { concatMap, type MonoTypeOperatorFunction, Observable, of } from 'rxjs';
+import type { Entry } from '../src/entry.js';
+import { describeError, EntryError } from '../src/errors.js';
+import { refineMediaType } from '../src/mediaType.js';
+import type { Step, TempFile } from '../src/step.js';
+
+/** Options of {@link materialise}. */
+export interface MaterialiseConfig {
+  /** The temp folder (`<state>/tmp`); it must exist. */
+  tmpDir: string;
+  /** Entries larger than this are skipped with reason `too-large`. Default: no limit. */
+  maxEntrySize?: number;
+  /**
+   * Zip-bomb guard: an entry whose size is over `bombRatio` times its compressed size, and over
+   * `bombMinSize`, is refused with reason `bomb`. Default: 100.
+   */
+  bombRatio?: number;
+  /** Sizes up to this are never called a bomb. Default: 64 MiB. */
+  bombMinSize?: number;
+  /** Generates temp file names. Default: 16 random hex digits plus `.part`. */
+  tempName?: () => string;
+}
+
+type Outcome = Extract<Step, { kind: 'skipped' | 'failed' }>;
+
+const skip = (entry: Entry, reason: string, detail: string): Outcome => ({ kind: 'skipped', entry, reason, detail });
+
+/** Why an entry is not written at all, judged from its headers alone. */
+function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempName'>>): Outcome | undefined {
+  switch (entry.kind) {
+    case 'directory':
+      return skip(entry, 'directory', 'a directory');
+    case 'symlink':
+    case 'hardlink':
+      return skip(entry, 'link', `a ${entry.kind === 'symlink' ? 'symbolic' : 'hard'} link; links are never followed`);
+    case 'other':
+      return skip(entry, 'special', 'a device, FIFO or other special entry');
+    case 'file':
+      break;
+  }
+  if (entry.problem) return { kind: 'failed', entry, reason: 'unreadable', detail: entry.problem };
+  if (entry.encrypted) return skip(entry, 'encrypted', 'password-protected');
+  if (entry.size === 0) return skip(entry, 'empty', 'a zero-byte file (Telegram refuses empty files)');
+  if (entry.size > config.maxEntrySize) {
+    return skip(entry, 'too-large', `${entry.size} bytes, over the ${config.maxEntrySize}-byte limit`);
+  }
+  const compressed = entry.compressedSize;
+  if (compressed !== undefined && entry.size > config.bombMinSize && entry.size > compressed * config.bombRatio) {
+    return skip(entry, 'bomb', `declares ${entry.size} bytes from ${compressed} compressed (over ${config.bombRatio}:1): a zip bomb`);
+  }
+  return undefined;
+}
+
+/**
+ * Streams an entry's bytes into a temp file, checking them as they pass: never more bytes than
+ * declared (which also stops a bomb whose headers lie), then exactly the declared size and, for
+ * zip, the declared CRC-32. Returns the refined media type from the first bytes.
+ */
+async function write(entry: Entry, path: string, signal: AbortSignal): Promise<TempFile> {
+  let written = 0;
+  let crc = 0;
+  let head: Uint8Array | undefined;
+  const fail = (reason: string, detail: string) => new EntryError(entry.archive, entry.name, reason, detail);
+  const bytes = entry.open();
+  await pipeline(
+    bytes,
+    async function* check(chunks: AsyncIterable<Uint8Array>) {
+      for await (const chunk of chunks) {
+        written += chunk.length;
+        if (written > entry.size) throw fail('size-mismatch', `more than the ${entry.size} bytes its header declares`);
+        head ??= chunk.subarray(0, 16);
+        if (entry.crc32 !== undefined) crc = crc32(chunk, crc);
+        yield chunk;
+      }
+    },
+    createWriteStream(path, { flags: 'wx' }),
+    { signal },
+  );
+  if (written !== entry.size) throw fail('size-mismatch', `${written} bytes, but its header declares ${entry.size}`);
+  if (entry.crc32 !== undefined && crc >>> 0 !== entry.crc32 >>> 0) {
+    throw fail('crc-mismatch', `CRC-32 ${hex(crc)} does not match the declared ${hex(entry.crc32)}: the data is corrupt`);
+  }
+  return { entry, path, size: written, media: refineMediaType(entry.media, head ?? new Uint8Array()) };
+}
+
+const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+
+/** Turns an error while reading an entry into its failed outcome, in words. */
+function failure(entry: Entry, error: unknown): Outcome {
+  if (error instanceof EntryError) return { kind: 'failed', entry, reason: error.reason, detail: error.detail };
+  const text = describeError(error);
+  const truncated = /unexpected end|FILE_ENDED|premature|ERR_STREAM_PREMATURE_CLOSE/i.test(text);
+  return truncated
+    ? { kind: 'failed', entry, reason: 'truncated', detail: `the archive ends inside this entry (${text})` }
+    : { kind: 'failed', entry, reason: 'corrupt', detail: `cannot be read: ${text}` };
+}
+
+/**
+ * Writes each file entry to a temp file in `tmpDir`, one at a time, and emits it as
+ * `materialised`; entries that are not written become `skipped` or `failed` steps.
+ *
+ * The temp file gets a generated name, never the entry's. The bytes stream through (no whole-entry
+ * buffer) and are checked against the declared size and, for zip, the CRC-32; on any mismatch or
+ * read error the temp file is deleted and the entry fails with the reason, and the run goes on.
+ * Directories, links, special entries, encrypted, empty, too large and bomb entries are skipped
+ * before a byte is written. Unsubscribing stops the write and deletes the partial file.
+ *
+ * ```
+ * source:  -e1---------d-----e2-------|      e = entry, d = directory entry
+ * result:  ----(m1)----(s)-------(m2)-|      m = materialised, s = skipped
+ * ```
+ *
+ * ## Examples
+ * ```ts
+ * import { materialise } from 'unspool/operators';
+ * steps$.pipe(materialise({ tmpDir: '/state/tmp' }));
+ * ```
+ *
+ * @see freeSpaceGate
+ * @see albums
+ * @param config The temp folder, the size limit (default none), the bomb ratio (default 100:1 above
+ * 64 MiB) and the temp name generator.
+ * @return An operator from entry steps to materialised, skipped or failed steps.
+ */
+export function materialise(config: MaterialiseConfig): MonoTypeOperatorFunction<Step> {
+  const limits = {
+    tmpDir: config.tmpDir,
+    maxEntrySize: config.maxEntrySize ?? Number.POSITIVE_INFINITY,
+    bombRatio: config.bombRatio ?? 100,
+    bombMinSize: config.bombMinSize ?? 64 * 1024 * 1024,
+  };
+  const tempName = config.tempName ?? (() => `${randomBytes(8).toString('hex')}.part`);
+
+  const materialiseEntry = (entry: Entry): Observable<Step> => {
+    const refused = refusal(entry, limits);
+    if (refused) return of(refused);
+    return new Observable<Step>((subscriber) => {
+      const aborter = new AbortController();
+      const path = join(limits.tmpDir, tempName());
+      write(entry, path, aborter.signal).then(
+        (file) => {
+          subscriber.next({ kind: 'materialised', file });
+          subscriber.complete();
+        },
+        async (error: unknown) => {
+          await rm(path, { force: true });
+          if (aborter.signal.aborted) return;
+          subscriber.next(failure(entry, error));
+          subscriber.complete();
+        },
+      );
+      return () => aborter.abort();
+    });
+  };
+
+  return concatMap((step) => (step.kind === 'entry' ? materialiseEntry(step.entry) : of(step)));
+}

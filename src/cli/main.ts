@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ArchiveError, ConfigError, describeError } from '../errors.js';
+import { defaultStateDir } from '../stateDir.js';
+import { exitCodes } from './exitCodes.js';
+import { parseSize } from './size.js';
+
+function size(text: string): number {
+  try {
+    return parseSize(text);
+  } catch (error) {
+    throw new InvalidArgumentError(describeError(error));
+  }
+}
+
+function integer(min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+const program = new Command('unspool')
+  .description('Deliver the contents of huge archives in albums, one album on disk at a time.')
+  .version(process.env.npm_package_version ?? '0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(`unspool: ${text.replace(/^error: /, '').trimEnd()}\n`) })
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : exitCodes.usage);
+  });
+
+program
+  .command('send')
+  .description('deliver every entry of a zip, tar or tar.gz archive to a destination')
+  .argument('<archive>', 'the archive file')
+  .requiredOption('--to <destination>', 'where albums go: dir:<folder>')
+  .option('--state <dir>', 'state folder (manifests, temp files)', defaultStateDir())
+  .option('--album-size <n>', 'most files per album, 2 to 10', integer(2, 10), 10)
+  .option('--min-free <size>', 'free space to keep on the state folder\'s disk (3GB, 500MiB, bytes)', size, 3_000_000_000)
+  .option('--recheck-every <seconds>', 'seconds between free-space checks while paused', integer(1, 86_400), 30)
+  .option('--retries <n>', 'retries per album after the first attempt', integer(0, 100), 2)
+  .option('--max-entry-size <size>', 'skip entries larger than this as too-large', size)
+  .option('--retry-failed', 'attempt entries that failed in an earlier run again', false)
+  .option('--restart', 'forget what earlier runs of this archive did and start over', false)
+  .option('--json', 'print a JSON summary as the last line of stdout', false)
+  .addOption(new Option('--verbose', 'log every step as a JSON line on stderr').default(false))
+  .action(async (archive: string, options) => {
+    const { sendCommand } = await import('./sendCommand.js');
+    process.exitCode = await sendCommand(archive, options);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.stderr.write(`unspool: ${describeError(error)}\n`);
+  process.exitCode =
+    error instanceof ArchiveError ? exitCodes.unreadable : error instanceof ConfigError ? exitCodes.usage : exitCodes.someFailed;
+}

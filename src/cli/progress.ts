@@ -1,0 +1,69 @@
+import cliProgress from 'cli-progress';
+import type { Step } from '../step.js';
+import { formatBytes } from './size.js';
+
+/** Shows a run's progress on one line of a terminal. */
+export interface ProgressDisplay {
+  /** Updates the line from a pipeline step. */
+  update(step: Step): void;
+  /** Removes the line. */
+  stop(): void;
+}
+
+/**
+ * A one-line progress display on stderr (with `cli-progress`): entries and bytes done, albums,
+ * the entry last finished, and the paused state. When stderr is not a terminal it shows nothing.
+ */
+export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
+  if (!stream.isTTY) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: '{bar} {value}/{total} entries · {bytes} · {albums} albums · {state}',
+      barsize: 20,
+      hideCursor: true,
+      clearOnComplete: true,
+      linewrap: false,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let done = 0;
+  let bytes = 0;
+  let albums = 0;
+  let started = false;
+  const show = (state: string) => bar.update(done, { bytes: formatBytes(bytes), albums, state });
+  return {
+    update(step) {
+      switch (step.kind) {
+        case 'opened':
+          done = step.settled;
+          bar.start(step.entryCount ?? 0, done, { bytes: formatBytes(0), albums, state: 'starting' });
+          started = true;
+          return;
+        case 'paused':
+          return show(`paused: ${formatBytes(step.free)} free, need ${formatBytes(step.needed)}`);
+        case 'resumed':
+          return show('resumed');
+        case 'skipped':
+        case 'failed':
+          done++;
+          return show(step.entry.name);
+        case 'delivered':
+          done += step.album.files.length;
+          bytes += step.album.files.reduce((sum, file) => sum + file.size, 0);
+          albums++;
+          if (done > bar.getTotal()) bar.setTotal(done);
+          return show(`sent album ${albums}`);
+        case 'undelivered':
+          done += step.album.files.length;
+          return show('album failed');
+        default:
+          return;
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

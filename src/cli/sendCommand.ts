@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { lastValueFrom, tap } from 'rxjs';
+import { ArchiveError } from '../errors.js';
+import type { ManifestData } from '../manifest.js';
+import { send } from '../pipeline.js';
+import { openSink } from '../sinks/openSink.js';
+import type { Step } from '../step.js';
+import { summarise, type Summary } from '../summary.js';
+import { exitCodes } from './exitCodes.js';
+import { progressDisplay } from './progress.js';
+import { formatBytes } from './size.js';
+
+/** Options of `unspool send`, as parsed from the command line. */
+export interface SendCommandOptions {
+  to: string;
+  state: string;
+  albumSize: number;
+  minFree: number;
+  recheckEvery: number;
+  retries: number;
+  maxEntrySize?: number;
+  retryFailed: boolean;
+  restart: boolean;
+  json: boolean;
+  verbose: boolean;
+}
+
+/** Writes a structured log line (JSON) to stderr, when `--verbose` is on. */
+function logger(verbose: boolean) {
+  return (event: string, fields: Record<string, unknown>) => {
+    if (verbose) process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+  };
+}
+
+function reportStep(step: Step, log: ReturnType<typeof logger>): void {
+  switch (step.kind) {
+    case 'failed':
+      process.stderr.write(`unspool: ${step.entry.archive}: ${step.entry.name}: ${step.detail}\n`);
+      return log('failed', { entry: step.entry.name, reason: step.reason });
+    case 'undelivered':
+      for (const file of step.album.files) {
+        process.stderr.write(`unspool: ${file.entry.archive}: ${file.entry.name}: ${step.detail}\n`);
+      }
+      return;
+    case 'broken':
+      process.stderr.write(`unspool: ${step.archive}: ${step.detail}\n`);
+      return;
+    case 'skipped':
+      return log('skipped', { entry: step.entry.name, reason: step.reason });
+    case 'paused':
+      return log('paused', { free: step.free, needed: step.needed });
+    case 'resumed':
+      return log('resumed', { free: step.free });
+    case 'delivered':
+      return log('delivered', { album: step.album.id, files: step.album.files.length });
+    default:
+      return;
+  }
+}
+
+function describeSummary(summary: Summary, sink: string): string {
+  const parts = [`${summary.delivered} entries (${formatBytes(summary.deliveredBytes)}) in ${summary.albums} albums delivered to ${sink}`];
+  if (summary.skipped.length) parts.push(`${summary.skipped.length} skipped`);
+  if (summary.failed.length) parts.push(`${summary.failed.length} failed`);
+  return `${summary.source}: ${parts.join(', ')}`;
+}
+
+/**
+ * Runs `unspool send`: the pipeline over one archive into the sink, with progress on a terminal,
+ * errors as one line each on stderr, and the summary on stdout.
+ *
+ * @return The exit code: 0 all delivered or deliberately skipped, 1 some failed.
+ */
+export async function sendCommand(archive: string, options: SendCommandOptions): Promise<number> {
+  const sink = await openSink(options.to);
+  const log = logger(options.verbose);
+  const progress = progressDisplay();
+  let manifestFile: string | undefined;
+  try {
+    await lastValueFrom(
+      send(archive, {
+        sink,
+        state: options.state,
+        albumSize: options.albumSize,
+        minFree: options.minFree,
+        recheckEvery: options.recheckEvery * 1000,
+        attempts: options.retries + 1,
+        maxEntrySize: options.maxEntrySize,
+        retryFailed: options.retryFailed,
+        restart: options.restart,
+      }).pipe(
+        tap((step) => {
+          if (step.kind === 'opened') manifestFile = step.manifestFile;
+          progress.update(step);
+          reportStep(step, log);
+        }),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    progress.stop();
+  }
+  if (!manifestFile) throw new ArchiveError(archive, 'the run ended before the archive was opened');
+  const summary = summarise(JSON.parse(await readFile(manifestFile, 'utf8')) as ManifestData);
+  process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary, sink.name)}\n`);
+  return summary.failed.length ? exitCodes.someFailed : exitCodes.ok;
+}
+

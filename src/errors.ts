@@ -1,0 +1,70 @@
+/**
+ * The few kinds of error unspool reports. Each message is one line a person can act on and names
+ * the archive, and the entry where there is one. Expected outcomes (an entry skipped or failed) are
+ * data in the pipeline, not exceptions.
+ */
+
+/** The archive as a whole cannot be read: not an archive, no central directory, unreadable file. */
+export class ArchiveError extends Error {
+  override readonly name = 'ArchiveError';
+  /**
+   * @param archive The archive as the user named it.
+   * @param reason What is wrong, in words.
+   */
+  constructor(readonly archive: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`${archive}: ${reason}`, options);
+  }
+}
+
+/** One entry could not be materialised; the run goes on with the next. */
+export class EntryError extends Error {
+  override readonly name = 'EntryError';
+  /**
+   * @param archive The archive as the user named it.
+   * @param entry The entry's name as stored.
+   * @param reason A short, stable reason code (`crc-mismatch`, `size-mismatch`, `bomb`, …).
+   * @param detail What happened, in words.
+   */
+  constructor(
+    readonly archive: string,
+    readonly entry: string,
+    readonly reason: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${archive}: ${entry}: ${detail}`, options);
+  }
+}
+
+/**
+ * The sink refused or failed to take an album. `reason` is short and stable (it becomes the failed
+ * entries' reason after the last attempt); `retryAfter` is the sink's hint, in milliseconds.
+ */
+export class SinkError extends Error {
+  override readonly name = 'SinkError';
+  readonly reason: string;
+  readonly retryAfter: number | undefined;
+  /**
+   * @param message What happened, in words.
+   * @param options `reason` (default `sink-error`), `retryAfter` in milliseconds, and `cause`.
+   */
+  constructor(message: string, options: { reason?: string; retryAfter?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.reason = options.reason ?? 'sink-error';
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** A usage or configuration mistake: a bad option, a missing setting, a state dir in use. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The text of any thrown value, without a stack. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}

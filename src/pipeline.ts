@@ -1,0 +1,125 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { catchError, concat, defer, finalize, ignoreElements, map, type Observable, of, type SchedulerLike, switchMap, tap, throwError } from 'rxjs';
+import { albums } from '../operators/albums.js';
+import { checkpoint } from '../operators/checkpoint.js';
+import { deliver } from '../operators/deliver.js';
+import { freeSpaceGate } from '../operators/freeSpaceGate.js';
+import { materialise } from '../operators/materialise.js';
+import { ConfigError, describeError } from './errors.js';
+import type { DiskSpaceProbe } from './freeSpace.js';
+import { Manifest } from './manifest.js';
+import type { Sink } from './sinks/sink.js';
+import type { Archive } from './sources/archive.js';
+import { openArchive } from './sources/openArchive.js';
+import { TarBrokenError } from './sources/tarArchive.js';
+import { archivePaths } from './stateDir.js';
+import { entriesOf, type Step } from './step.js';
+
+/** Options of {@link send}. */
+export interface SendOptions {
+  /** Where albums go: {@link dirSink}, or a Telegram chat. */
+  sink: Sink;
+  /** The state folder: manifests and temp files live here. */
+  state: string;
+  /** Most files per album, 2 to 10. Default: 10. */
+  albumSize?: number;
+  /** Bytes to keep free on the state folder's file system. Default: 3 GB. */
+  minFree?: number;
+  /** Milliseconds between free-space checks while paused. Default: 30 000. */
+  recheckEvery?: number;
+  /** Attempts per album. Default: 3. */
+  attempts?: number;
+  /** First retry delay in milliseconds, doubling. Default: 1 000. */
+  backoff?: number;
+  /** Entries over this many bytes are skipped as `too-large`. Default: no limit. */
+  maxEntrySize?: number;
+  /** Attempt entries that failed in an earlier run again. Default: false. */
+  retryFailed?: boolean;
+  /** Forget what earlier runs did and start over. Default: false. */
+  restart?: boolean;
+  /** How free space is measured. Default: `check-disk-space`. */
+  probe?: DiskSpaceProbe;
+  /** Scheduler for waits (free space, retries). Default: `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+async function loadManifest(file: string, archive: Archive, path: string, options: SendOptions): Promise<Manifest> {
+  const settings = { albumSize: options.albumSize ?? 10 };
+  const { mtimeMs } = await stat(path);
+  const identity = { source: archive.name, path: resolve(path), size: archive.size, mtimeMs, format: archive.format, fingerprint: archive.fingerprint };
+  const earlier = options.restart ? undefined : await Manifest.load(file);
+  if (!earlier) return Manifest.create(file, identity, settings);
+  const known = earlier.data.archive;
+  if (known.size !== archive.size || (known.fingerprint && known.fingerprint !== archive.fingerprint)) {
+    throw new ConfigError(
+      `${archive.name}: this is not the archive that was being delivered from this path (size or contents changed); use --restart to start it over`,
+    );
+  }
+  Object.assign(earlier.data, { archive: identity, settings });
+  // Whether the archive still breaks is for this run to find out again.
+  delete earlier.data.broken;
+  return earlier;
+}
+
+/**
+ * Delivers every entry of an archive to a sink, in albums, one album on disk at a time, recording
+ * progress in a manifest so that a second run goes on where the first stopped.
+ *
+ * This is the whole pipeline, composed from the operators:
+ * `entries → freeSpaceGate → materialise → albums → deliver → checkpoint`. The returned Observable
+ * emits every step (opened, paused, skipped, delivered, checkpoint, …) for progress displays; it
+ * completes when the archive is done and errors with an {@link ArchiveError} when the archive
+ * cannot be read at all, or a {@link ConfigError} for a bad state folder.
+ *
+ * @param path The archive file.
+ * @param options The sink, the state folder, and the settings.
+ */
+export function send(path: string, options: SendOptions): Observable<Step> {
+  return defer(async () => {
+    const archive = await openArchive(path);
+    const paths = archivePaths(options.state, path);
+    const manifest = await loadManifest(paths.manifest, archive, path, options);
+    if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
+    await rm(paths.tmp, { recursive: true, force: true });
+    await mkdir(paths.tmp, { recursive: true });
+    return { archive, manifest, tmp: paths.tmp };
+  }).pipe(
+    switchMap(({ archive, manifest, tmp }) => {
+      const retryFailed = options.retryFailed ?? false;
+      const settledBefore = Object.keys(manifest.data.outcomes).length +
+        manifest.data.delivered.reduce((sum, [first, last]) => sum + last - first + 1, 0);
+      const opened: Step = {
+        kind: 'opened',
+        archive: archive.name,
+        format: archive.format,
+        size: archive.size,
+        ...(archive.entryCount !== undefined ? { entryCount: archive.entryCount } : {}),
+        settled: settledBefore,
+        manifestFile: manifest.file,
+      };
+      const entries = archive.entries({ skip: (index) => manifest.isSettled(index, retryFailed) }).pipe(
+        map((entry): Step => ({ kind: 'entry', entry })),
+        catchError((error: unknown) =>
+          error instanceof TarBrokenError
+            ? of<Step>({ kind: 'broken', archive: archive.name, detail: `the archive breaks after entry ${error.index}: ${describeError(error.cause ?? error)}` })
+            : throwError(() => error),
+        ),
+      );
+      const steps = entries.pipe(
+        freeSpaceGate({ folder: tmp, minFree: options.minFree, recheckEvery: options.recheckEvery, probe: options.probe, scheduler: options.scheduler }),
+        materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize }),
+        albums({ size: options.albumSize }),
+        deliver({ sink: options.sink, attempts: options.attempts, backoff: options.backoff, scheduler: options.scheduler }),
+        checkpoint({ manifest }),
+        tap((step) => {
+          for (const entry of entriesOf(step)) entry.release();
+        }),
+      );
+      const cleanUp = defer(() => rm(tmp, { recursive: true, force: true })).pipe(ignoreElements());
+      // On error or unsubscription the same clean-up runs without being waited for.
+      return concat(of(opened), steps, cleanUp).pipe(finalize(() => void rm(tmp, { recursive: true, force: true })));
+    }),
+  );
+}
+

@@ -1,0 +1,33 @@
+import type { Observable } from 'rxjs';
+import type { Entry } from '../entry.js';
+import type { ArchiveFormat } from './detectFormat.js';
+
+/** Which entries {@link Archive.entries} leaves out. */
+export interface EntriesConfig {
+  /**
+   * Entries for which this returns true are not emitted: a zip does not read them at all, a tar
+   * drains them without writing anything. Used to resume. Default: none.
+   */
+  skip?: (index: number) => boolean;
+}
+
+/** An opened archive: what is known about it up front, and its entries as an Observable. */
+export interface Archive {
+  /** The archive as the user named it, for messages. */
+  readonly name: string;
+  readonly format: ArchiveFormat;
+  /** Size of the archive in bytes. */
+  readonly size: number;
+  /** Number of entries, when the format tells it up front (zip). */
+  readonly entryCount?: number;
+  /**
+   * A fingerprint of the archive's structure (the zip central directory, the first blocks of a
+   * tar), so that a different archive under the same name is told apart.
+   */
+  readonly fingerprint: string;
+  /**
+   * The entries, one at a time: the next is read only after the current one is released.
+   * Each subscription reads the archive anew.
+   */
+  entries(config?: EntriesConfig): Observable<Entry>;
+}

@@ -1,0 +1,83 @@
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+
+/** The archive formats unspool reads. */
+export type ArchiveFormat = 'zip' | 'tar' | 'tar.gz';
+
+const zipSignatures = [
+  [0x50, 0x4b, 0x03, 0x04], // local file header: any zip with at least one entry
+  [0x50, 0x4b, 0x05, 0x06], // end of central directory first: an empty zip
+  [0x50, 0x4b, 0x07, 0x08], // spanning marker written by some tools before the first header
+];
+
+function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {
+  return head.length >= bytes.length && bytes.every((byte, i) => head[i] === byte);
+}
+
+/**
+ * Whether a 512-byte block is a tar header: the `ustar` magic of POSIX and GNU tar, or, for old
+ * v7 archives without it, a header checksum that adds up. A block of zeros is the end marker of an
+ * empty tar.
+ */
+export function isTarHeader(block: Uint8Array): boolean {
+  if (block.length < 512) return false;
+  if (block.every((byte) => byte === 0)) return true;
+  const magic = Buffer.from(block.subarray(257, 262)).toString('latin1');
+  if (magic === 'ustar') return true;
+  const stored = parseInt(Buffer.from(block.subarray(148, 156)).toString('latin1').replace(/\0.*$/, '').trim(), 8);
+  if (!Number.isFinite(stored)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
+  return sum === stored;
+}
+
+async function gunzipHead(head: Uint8Array, bytes: number): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const gunzip = createGunzip();
+    const finish = () => {
+      gunzip.removeAllListeners();
+      gunzip.on('error', () => {});
+      gunzip.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, bytes));
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= bytes) finish();
+    });
+    gunzip.on('error', finish);
+    gunzip.on('end', finish);
+    gunzip.end(head);
+  });
+}
+
+/**
+ * Tells the format of an archive from its first bytes, never from its name: zip (including an
+ * empty zip), gzip-compressed tar, or plain tar. A gzip file is only a tar.gz if what it inflates
+ * to starts with a tar header.
+ *
+ * @param path The archive on disk.
+ * @return The format, or `undefined` if the file is none of them.
+ */
+export async function detectFormat(path: string): Promise<ArchiveFormat | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return formatOf(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The format that the first bytes of an archive show (at least 512 bytes for tar; the more of a
+ * gzip stream, the surer the answer).
+ */
+export async function formatOf(head: Uint8Array): Promise<ArchiveFormat | undefined> {
+  if (zipSignatures.some((signature) => startsWith(head, signature))) return 'zip';
+  if (startsWith(head, [0x1f, 0x8b])) return isTarHeader(await gunzipHead(head, 512)) ? 'tar.gz' : undefined;
+  return isTarHeader(head.subarray(0, 512)) ? 'tar' : undefined;
+}

@@ -1,0 +1,37 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+
+/**
+ * Bytes that can be read from any offset: the seam that `unzipper`'s central-directory reader
+ * needs, and that a local file, an HTTP range reader and a Telegram document reader can all fill.
+ */
+export interface RandomAccessSource {
+  /** Total size in bytes. */
+  size(): Promise<number>;
+  /** A stream of `length` bytes from `offset` (to the end when `length` is not given). */
+  stream(offset: number, length?: number): Readable;
+}
+
+/** Read size for archive files: large enough that a stored entry streams at disk speed. */
+const readChunk = 1024 * 1024;
+
+/**
+ * A {@link RandomAccessSource} over a local file. Every `stream` opens its own descriptor, so an
+ * abandoned entry never holds up the next one.
+ *
+ * @param path The file.
+ * @param onRead Called with the number of bytes each read returned (for counting what was read).
+ */
+export function fileSource(path: string, onRead?: (bytes: number) => void): RandomAccessSource {
+  return {
+    size: async () => (await stat(path)).size,
+    stream(offset, length) {
+      if (length === 0) length = 1; // fs streams cannot be empty with an explicit end
+      const end = length === undefined ? undefined : offset + length - 1;
+      const stream = createReadStream(path, { start: offset, end, highWaterMark: readChunk });
+      if (onRead) stream.on('data', (chunk) => onRead(chunk.length));
+      return stream;
+    },
+  };
+}

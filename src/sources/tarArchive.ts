@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { Observable } from 'rxjs';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import type { Entry, EntryBytes, EntryKind } from '../entry.js';
+import { ArchiveError, describeError } from '../errors.js';
+import { mediaTypeOf } from '../mediaType.js';
+import type { Archive, EntriesConfig } from './archive.js';
+import { createLease } from './lease.js';
+
+/**
+ * Raised when a tar stream breaks after some entries were read: a truncated download, corrupt
+ * gzip data, a bad header. The entries before `index` were read; those from `index` on are lost.
+ */
+export class TarBrokenError extends ArchiveError {
+  constructor(archive: string, readonly index: number, reason: string, options?: { cause?: unknown }) {
+    super(archive, reason, options);
+  }
+}
+
+function kindOf(type: tar.Header['type'] | undefined): EntryKind {
+  switch (type) {
+    case 'file':
+    case 'contiguous-file':
+    case undefined:
+      return 'file';
+    case 'directory':
+      return 'directory';
+    case 'symlink':
+      return 'symlink';
+    case 'link':
+      return 'hardlink';
+    default:
+      return 'other';
+  }
+}
+
+/** Reads what is left of an entry so that the tar stream can move on to the next header. */
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const chunk of stream) void chunk;
+}
+
+/**
+ * The entries of a tar or tar.gz stream, read with `tar-stream` strictly in order: the next header
+ * is not read until the current entry has been released and its bytes consumed (what the pipeline
+ * did not read is drained here). Pax and GNU long names are decoded by tar-stream.
+ *
+ * A stream that breaks before the first entry errors with an {@link ArchiveError}; one that breaks
+ * later errors with a {@link TarBrokenError} naming the first entry that was lost.
+ *
+ */
+function tarEntries(input: () => Readable, archive: string, gzip: boolean, { skip = () => false }: EntriesConfig): Observable<Entry> {
+  return new Observable((subscriber) => {
+    const extract = tar.extract();
+    let releaseCurrent = () => {};
+    let index = 0;
+    const piping = (gzip ? pipeline(input(), createGunzip(), extract) : pipeline(input(), extract)).catch(() => {
+      // The same error surfaces through the extract iterator below, with the entry index.
+    });
+    (async () => {
+      for await (const stream of extract) {
+        const header = stream.header;
+        if (skip(index)) {
+          await drain(stream);
+          index++;
+          continue;
+        }
+        const lease = createLease();
+        releaseCurrent = lease.release;
+        let consumed = false;
+        const entry: Entry = {
+          archive,
+          index,
+          name: header.name,
+          size: header.size ?? 0,
+          kind: kindOf(header.type),
+          media: mediaTypeOf(header.name),
+          encrypted: false,
+          open() {
+            stream.once('end', () => {
+              consumed = true;
+            });
+            return stream as unknown as EntryBytes;
+          },
+          release: lease.release,
+        };
+        subscriber.next(entry);
+        await lease.released;
+        if (subscriber.closed) return;
+        if (!consumed) await drain(stream);
+        index++;
+      }
+      await piping;
+      subscriber.complete();
+    })().catch((error: unknown) => {
+      const reason = describeError(error);
+      subscriber.error(
+        index === 0
+          ? new ArchiveError(archive, `not a readable ${gzip ? 'tar.gz' : 'tar'} archive: ${reason}`, { cause: error })
+          : new TarBrokenError(archive, index, reason, { cause: error }),
+      );
+    });
+    return () => {
+      releaseCurrent();
+      extract.destroy();
+    };
+  });
+}
+
+/**
+ * Opens a local tar or tar.gz file. Its fingerprint is the SHA-256 of its first 64 KiB and its
+ * size; its entries are read with `tar-stream` as described at {@link tarEntries}.
+ *
+ * @param path The file.
+ * @param name The archive as the user named it, for messages.
+ * @param gzip Whether the file is gzip-compressed.
+ */
+export async function openTar(path: string, name: string, gzip: boolean): Promise<Archive> {
+  const { size } = await stat(path);
+  const head = Buffer.alloc(Math.min(size, 64 * 1024));
+  const handle = await open(path, 'r');
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  return {
+    name,
+    format: gzip ? 'tar.gz' : 'tar',
+    size,
+    fingerprint: createHash('sha256').update(head).update(String(size)).digest('hex'),
+    entries: (config = {}) => tarEntries(() => createReadStream(path, { highWaterMark: 1024 * 1024 }), name, gzip, config),
+  };
+}

@@ -1,0 +1,153 @@
+import { Observable } from 'rxjs';
+import unzipper from 'unzipper';
+import type { Entry, EntryBytes, EntryKind } from '../entry.js';
+import { ArchiveError, describeError } from '../errors.js';
+import { mediaTypeOf } from '../mediaType.js';
+import { findEndOfCentralDirectory, scanCentralDirectory } from './centralDirectory.js';
+import { decodeZipName } from './cp437.js';
+import type { Archive } from './archive.js';
+import { createLease } from './lease.js';
+import type { RandomAccessSource } from './randomAccess.js';
+
+/** The fields of an `unzipper` central-directory record that unspool uses. */
+interface ZipRecord {
+  signature: number;
+  versionMadeBy: number;
+  flags: number;
+  compressionMethod: number;
+  crc32: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  diskNumber: number;
+  externalFileAttributes: number;
+  offsetToLocalFileHeader: number;
+  pathBuffer: Buffer;
+  isUnicode: boolean;
+  stream(password?: string): NodeJS.ReadableStream & { destroy(error?: Error): void };
+}
+
+interface ZipDirectory {
+  files: ZipRecord[];
+  offsetToStartOfCentralDirectory: number;
+  sizeOfCentralDirectory: number;
+}
+
+const unixFileType = 0o170000;
+const methodsSupported = new Set([0, 8]);
+
+function kindOf(record: ZipRecord, name: string): EntryKind {
+  const host = record.versionMadeBy >> 8;
+  // Unix (3) and macOS (19) keep the st_mode in the high half of the external attributes.
+  const mode = host === 3 || host === 19 ? record.externalFileAttributes >>> 16 : 0;
+  const type = mode & unixFileType;
+  if (type === 0o120000) return 'symlink';
+  if (type === 0o040000 || /[/\\]$/.test(name) || (record.externalFileAttributes & 0x10) !== 0) return 'directory';
+  if (type !== 0 && type !== 0o100000) return 'other';
+  return 'file';
+}
+
+/** A reason the central directory gives for an entry not to be read at all, if any. */
+function problemOf(record: ZipRecord, archiveSize: number): string | undefined {
+  if (!Number.isSafeInteger(record.uncompressedSize) || !Number.isSafeInteger(record.compressedSize)) {
+    return 'the zip64 extra field does not give the entry sizes';
+  }
+  if (!Number.isSafeInteger(record.offsetToLocalFileHeader)) return 'the zip64 extra field does not give the entry offset';
+  if (record.offsetToLocalFileHeader + 30 + record.compressedSize > archiveSize) {
+    return `the entry's data (${record.compressedSize} bytes at offset ${record.offsetToLocalFileHeader}) runs past the end of the archive (${archiveSize} bytes)`;
+  }
+  if (!methodsSupported.has(record.compressionMethod) && record.compressionMethod !== 99) {
+    return `unsupported compression method ${record.compressionMethod}`;
+  }
+  return undefined;
+}
+
+async function openDirectory(source: RandomAccessSource, archive: string): Promise<{ directory: ZipDirectory; size: number }> {
+  const size = await source.size();
+  const end = await findEndOfCentralDirectory(source, size);
+  if (end === undefined) throw new ArchiveError(archive, 'no end of central directory: the zip is truncated or not a zip');
+  let directory: ZipDirectory;
+  try {
+    // Starting the tail at the record we found makes unzipper's forward search land on it.
+    directory = (await unzipper.Open.custom(source, { tailSize: size - end })) as unknown as ZipDirectory;
+  } catch (error) {
+    throw new ArchiveError(archive, `unreadable central directory: ${describeError(error)}`, { cause: error });
+  }
+  for (const record of directory.files) {
+    if (record.signature !== 0x02014b50) {
+      throw new ArchiveError(archive, `invalid central directory record signature 0x${record.signature.toString(16)}`);
+    }
+    if (record.diskNumber !== 0) throw new ArchiveError(archive, 'multi-disk zip archives are not supported');
+  }
+  return { directory, size };
+}
+
+/**
+ * Opens a zip archive through its central directory with `unzipper`. The directory is read (and
+ * fingerprinted) here, once; a directory that cannot be read is an {@link ArchiveError}.
+ *
+ * The archive's entries come in central-directory order. Each entry's bytes are opened on their
+ * own (one ranged read from its local header on), so an entry can be read without reading any
+ * before it: resuming costs nothing. The next entry is emitted only after the current one is
+ * released. Names are decoded as the zip says (UTF-8 flag, Info-ZIP Unicode Path extra field,
+ * else UTF-8 if valid, else CP437). Problems of one entry (unsupported method, sizes missing,
+ * data past the end) travel with the entry as `problem`, and that entry fails without stopping
+ * the others.
+ *
+ * @param source The archive's bytes (a local file, or any random-access source).
+ * @param name The archive as the user named it, for messages.
+ */
+export async function openZip(source: RandomAccessSource, name: string): Promise<Archive> {
+  const { directory, size } = await openDirectory(source, name);
+  const scan = await scanCentralDirectory(source, directory.offsetToStartOfCentralDirectory, directory.sizeOfCentralDirectory);
+  return {
+    name,
+    format: 'zip',
+    size,
+    entryCount: directory.files.length,
+    fingerprint: scan.fingerprint,
+    entries: ({ skip = () => false } = {}) =>
+      new Observable<Entry>((subscriber) => {
+        let stopped = false;
+        let releaseCurrent = () => {};
+        const opened = new Set<EntryBytes>();
+        (async () => {
+          for (const [index, record] of directory.files.entries()) {
+            if (stopped) return;
+            if (skip(index)) continue;
+            const entryName = scan.unicodeNames.get(index) ?? decodeZipName(record.pathBuffer, record.isUnicode);
+            const lease = createLease();
+            releaseCurrent = lease.release;
+            const problem = problemOf(record, size);
+            subscriber.next({
+              archive: name,
+              index,
+              name: entryName,
+              size: record.uncompressedSize,
+              kind: kindOf(record, entryName),
+              media: mediaTypeOf(entryName),
+              compressedSize: record.compressedSize,
+              crc32: record.crc32,
+              method: record.compressionMethod,
+              encrypted: (record.flags & 0x41) !== 0 || record.compressionMethod === 99,
+              ...(problem ? { problem } : {}),
+              open() {
+                const bytes = record.stream() as unknown as EntryBytes;
+                opened.add(bytes);
+                return bytes;
+              },
+              release: lease.release,
+            });
+            await lease.released;
+            for (const bytes of opened) bytes.destroy();
+            opened.clear();
+          }
+          subscriber.complete();
+        })().catch((error: unknown) => subscriber.error(new ArchiveError(name, describeError(error), { cause: error })));
+        return () => {
+          stopped = true;
+          for (const bytes of opened) bytes.destroy();
+          releaseCurrent();
+        };
+      }),
+  };
+}
