@@ -65,6 +65,11 @@ function describeSummary(summary: Summary, sink: string): string {
   return `${summary.source}: ${parts.join(', ')}`;
 }
 
+function unreadableSummary(error: ArchiveError): Summary {
+  const failed = [{ entry: '(the whole archive)', reason: 'unreadable', detail: error.reason }];
+  return { source: error.archive, entries: null, delivered: 0, deliveredBytes: 0, albums: 0, directories: 0, skipped: [], failed };
+}
+
 /**
  * Runs `unspool send`: the pipeline over one archive into the sink, with progress on a terminal,
  * errors as one line each on stderr, and the summary on stdout.
@@ -97,6 +102,10 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
       ),
       { defaultValue: undefined },
     );
+  } catch (error) {
+    // The summary is promised as the last line of stdout whatever happened.
+    if (options.json && error instanceof ArchiveError) process.stdout.write(`${JSON.stringify(unreadableSummary(error))}\n`);
+    throw error;
   } finally {
     progress.stop();
   }

@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import type { RandomAccessSource } from './randomAccess.js';
+import { type RandomAccessSource, readBytes } from './randomAccess.js';
 
 const endOfCentralDirectory = 0x06054b50;
 const centralFileHeader = 0x02014b50;
 const unicodePathExtra = 0x7075;
 /** The end record is 22 bytes and may be followed by a comment of up to 65535 bytes. */
 const maxEndSearch = 22 + 0xffff;
-
-async function readRange(source: RandomAccessSource, offset: number, length: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of source.stream(offset, length)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).subarray(0, length);
-}
 
 /**
  * Finds the end-of-central-directory record by searching backwards from the end of the archive,
@@ -23,7 +17,7 @@ async function readRange(source: RandomAccessSource, offset: number, length: num
  */
 export async function findEndOfCentralDirectory(source: RandomAccessSource, size: number): Promise<number | undefined> {
   const start = Math.max(0, size - maxEndSearch);
-  const tail = await readRange(source, start, size - start);
+  const tail = await readBytes(source, start, size - start);
   for (let at = tail.length - 22; at >= 0; at--) {
     if (tail.readUInt32LE(at) !== endOfCentralDirectory) continue;
     if (at + 22 + tail.readUInt16LE(at + 20) <= tail.length) return start + at;

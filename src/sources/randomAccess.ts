@@ -35,3 +35,10 @@ export function fileSource(path: string, onRead?: (bytes: number) => void): Rand
     },
   };
 }
+
+/** Reads `length` bytes at `offset` (fewer at the end of the source). For small reads only. */
+export async function readBytes(source: RandomAccessSource, offset: number, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source.stream(offset, length)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).subarray(0, length);
+}

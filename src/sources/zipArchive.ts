@@ -7,7 +7,7 @@ import { findEndOfCentralDirectory, scanCentralDirectory } from './centralDirect
 import { decodeZipName } from './cp437.js';
 import type { Archive } from './archive.js';
 import { createLease } from './lease.js';
-import type { RandomAccessSource } from './randomAccess.js';
+import { type RandomAccessSource, readBytes } from './randomAccess.js';
 
 /** The fields of an `unzipper` central-directory record that unspool uses. */
 interface ZipRecord {
@@ -59,6 +59,31 @@ function problemOf(record: ZipRecord, archiveSize: number): string | undefined {
     return `unsupported compression method ${record.compressionMethod}`;
   }
   return undefined;
+}
+
+/**
+ * An entry's bytes through `unzipper`, after checking that its local header is where the central
+ * directory says: unzipper reads the local header without checking its signature, so a record
+ * pointing anywhere else would deliver the wrong bytes.
+ */
+function entryBytes(source: RandomAccessSource, record: ZipRecord): EntryBytes {
+  let inner: EntryBytes | undefined;
+  const chunks = (async function* () {
+    const signature = await readBytes(source, record.offsetToLocalFileHeader, 4);
+    if (signature.length < 4 || signature.readUInt32LE(0) !== 0x04034b50) {
+      const found = signature.length < 4 ? 'the end of the archive' : `0x${signature.readUInt32LE(0).toString(16)}`;
+      throw new Error(`invalid local file header signature: found ${found} where the central directory points`);
+    }
+    inner = record.stream() as unknown as EntryBytes;
+    yield* inner;
+  })();
+  return {
+    [Symbol.asyncIterator]: () => chunks,
+    destroy(error) {
+      inner?.destroy(error);
+      void chunks.return(undefined).catch(() => {});
+    },
+  };
 }
 
 async function openDirectory(source: RandomAccessSource, archive: string): Promise<{ directory: ZipDirectory; size: number }> {
@@ -131,7 +156,7 @@ export async function openZip(source: RandomAccessSource, name: string): Promise
               encrypted: (record.flags & 0x41) !== 0 || record.compressionMethod === 99,
               ...(problem ? { problem } : {}),
               open() {
-                const bytes = record.stream() as unknown as EntryBytes;
+                const bytes = entryBytes(source, record);
                 opened.add(bytes);
                 return bytes;
               },

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['spec/**/*.spec.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Crash and CLI tests spawn processes; two workers fit the 2-core machines this runs on.
+    maxWorkers: 2,
+  },
+});
