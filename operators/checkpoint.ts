@@ -1,4 +1,16 @@
-import { concat, concatMap, defer, from, map, type MonoTypeOperatorFunction, type Observable, of } from 'rxjs';
+import {
+  concat,
+  concatMap,
+  defaultIfEmpty,
+  defer,
+  from,
+  map,
+  type MonoTypeOperatorFunction,
+  type Observable,
+  type ObservableInput,
+  of,
+  take,
+} from 'rxjs';
 import type { Manifest } from '../src/manifest.js';
 import type { Step } from '../src/step.js';
 
@@ -6,6 +18,8 @@ import type { Step } from '../src/step.js';
 export interface CheckpointConfig {
   /** The manifest to record into. */
   manifest: Manifest;
+  /** Writes the manifest out. Default: `manifest.save()` (atomic and durable). */
+  save?: () => ObservableInput<unknown>;
 }
 
 /**
@@ -34,9 +48,13 @@ export interface CheckpointConfig {
  * @return An operator that records outcomes and interleaves `checkpoint` steps after each save.
  */
 export function checkpoint(config: CheckpointConfig): MonoTypeOperatorFunction<Step> {
-  const { manifest } = config;
+  const { manifest, save: write = () => manifest.save() } = config;
   const save = (): Observable<Step> =>
-    from(manifest.save()).pipe(map((): Step => ({ kind: 'checkpoint', nextIndex: manifest.data.nextIndex })));
+    from(write()).pipe(
+      defaultIfEmpty(null),
+      take(1),
+      map((): Step => ({ kind: 'checkpoint', nextIndex: manifest.data.nextIndex })),
+    );
 
   const record = (step: Step): Observable<Step> => {
     switch (step.kind) {

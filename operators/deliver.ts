@@ -3,13 +3,18 @@ import {
   asyncScheduler,
   catchError,
   concatMap,
+  defaultIfEmpty,
+  defer,
+  finalize,
   from,
   map,
   type MonoTypeOperatorFunction,
-  Observable,
+  type Observable,
+  type ObservableInput,
   of,
   retry,
   type SchedulerLike,
+  take,
   timer,
 } from 'rxjs';
 import { describeError, SinkError } from '../src/errors.js';
@@ -30,19 +35,18 @@ export interface DeliverConfig {
   random?: () => number;
   /** Scheduler for the delays. Default: `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /** Deletes an album's temp files once it is done with. Default: `rm` of each file. */
+  discard?: (album: Album) => ObservableInput<unknown>;
 }
 
+/** One attempt: the sink's answer, with the attempt aborted if the subscriber leaves early. */
 function send(sink: Sink, album: Album): Observable<Receipt> {
-  return new Observable<Receipt>((subscriber) => {
+  return defer(() => {
     const aborter = new AbortController();
-    sink.deliver(album, aborter.signal).then(
-      (receipt) => {
-        subscriber.next(receipt);
-        subscriber.complete();
-      },
-      (error: unknown) => subscriber.error(error),
+    return from(sink.deliver(album, aborter.signal)).pipe(
+      take(1),
+      finalize(() => aborter.abort()),
     );
-    return () => aborter.abort();
   });
 }
 
@@ -80,7 +84,15 @@ function removeFiles(album: Album): Promise<unknown> {
  * @return An operator from album steps to delivered or undelivered steps.
  */
 export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
-  const { sink, attempts = 3, backoff = 1_000, maxBackoff = 60_000, random = Math.random, scheduler = asyncScheduler } = config;
+  const {
+    sink,
+    attempts = 3,
+    backoff = 1_000,
+    maxBackoff = 60_000,
+    random = Math.random,
+    scheduler = asyncScheduler,
+    discard = removeFiles,
+  } = config;
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new TypeError(`Expected \`attempts\` to be an integer of at least 1, got \`${attempts}\` (${typeof attempts})`);
   }
@@ -104,7 +116,7 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
           detail: `the sink ${sink.name} refused the album after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(error)}`,
         }),
       ),
-      concatMap((step) => from(removeFiles(album)).pipe(map(() => step))),
+      concatMap((step) => from(discard(album)).pipe(defaultIfEmpty(null), take(1), map(() => step))),
     );
 
   return concatMap((step) => (step.kind === 'album' ? deliverAlbum(step.album) : of(step)));

@@ -11,6 +11,8 @@ import {
   of,
   retry,
   type SchedulerLike,
+  take,
+  tap,
   throwError,
   timer,
 } from 'rxjs';
@@ -88,14 +90,15 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
     defer(() => {
       let last: { space: DiskSpace; at: number; admitted: number } | undefined;
 
-      const measure = (): Observable<DiskSpace> => {
-        if (last && scheduler.now() - last.at < probeTtl) {
+      // A fresh probe unless a recent one, less what was let through since, shows room enough.
+      const measure = (needed: number): Observable<DiskSpace> => {
+        if (last && scheduler.now() - last.at < probeTtl && last.space.free - last.admitted >= needed) {
           return of({ free: last.space.free - last.admitted, size: last.space.size });
         }
         return from(probe(folder)).pipe(
-          mergeMap((space) => {
+          take(1),
+          tap((space) => {
             last = { space, at: scheduler.now(), admitted: 0 };
-            return of(space);
           }),
         );
       };
@@ -104,7 +107,7 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
         defer(() => {
           let paused = false;
           const needed = minFree + entry.size;
-          return defer(measure).pipe(
+          return defer(() => measure(needed)).pipe(
             mergeMap((space): Observable<Step> => {
               if (needed > space.size) {
                 return of({
@@ -120,8 +123,6 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
                 const resumed: Step = { kind: 'resumed', free: space.free, entry };
                 return paused ? of(resumed, admitted) : of(admitted);
               }
-              // A fresh probe is due at the next check, whatever the age of this one.
-              last = undefined;
               const notice: Observable<Step> = paused ? EMPTY : of({ kind: 'paused', free: space.free, needed, entry });
               paused = true;
               return concat(notice, throwError(() => new NotEnoughSpace()));

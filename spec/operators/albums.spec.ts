@@ -1,0 +1,126 @@
+import { from, take } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { albums, groupOf } from '../../operators/albums.js';
+import type { Album, Step, TempFile } from '../../src/step.js';
+import { materialisedStep, testEntry } from '../support/steps.js';
+
+function ids() {
+  let n = 0;
+  return () => `album-${++n}`;
+}
+
+function album(id: string, group: Album['group'], files: Step[], trigger?: Step): Step {
+  const tempFiles = files.map((step) => (step as { file: TempFile }).file);
+  const triggerEntry = trigger ? (trigger as { file: TempFile }).file.entry : undefined;
+  return { kind: 'album', album: { id, group, files: tempFiles, ...(triggerEntry ? { trigger: triggerEntry } : {}) } };
+}
+
+describe('albums operator', () => {
+  let testScheduler: TestScheduler;
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('emits an album when a group is full and the rest when the source completes', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const p = [1, 2, 3, 4].map((i) => materialisedStep(i, 'photo'));
+      const values = { a: p[0]!, b: p[1]!, c: p[2]!, d: p[3]! };
+      const source = cold('-a-b-c-d-|', values);
+      const subs = '       ^--------!';
+      const expected = '   -----x---(y|)';
+      expectObservable(source.pipe(albums({ size: 3, albumId: ids() }))).toBe(expected, {
+        x: album('album-1', 'visual', [p[0]!, p[1]!, p[2]!], p[2]),
+        y: album('album-2', 'visual', [p[3]!]),
+      });
+      expectSubscriptions(source.subscriptions).toBe(subs);
+    });
+  });
+
+  it('lets photos and videos share an album but keeps audio and documents apart', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const photo = materialisedStep(1, 'photo');
+      const video = materialisedStep(2, 'video');
+      const song = materialisedStep(3, 'audio');
+      const text = materialisedStep(4, 'document');
+      const source = cold('-p-v-s-t-|', { p: photo, v: video, s: song, t: text });
+      const expected = '   ---------(xyz|)';
+      expectObservable(source.pipe(albums({ size: 10, albumId: ids() }))).toBe(expected, {
+        x: album('album-1', 'visual', [photo, video]),
+        y: album('album-2', 'audio', [song]),
+        z: album('album-3', 'document', [text]),
+      });
+    });
+  });
+
+  it('sends the oldest group early when the files waiting across groups reach the album size', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const p2 = materialisedStep(2, 'photo');
+      const a1 = materialisedStep(3, 'audio');
+      const source = cold('-a-b-c-|', { a: p1, b: p2, c: a1 });
+      const expected = '   -----x-(y|)';
+      expectObservable(source.pipe(albums({ size: 3, albumId: ids() }))).toBe(expected, {
+        x: album('album-1', 'visual', [p1, p2], a1),
+        y: album('album-2', 'audio', [a1]),
+      });
+    });
+  });
+
+  it('passes other steps through in order', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const skipped: Step = { kind: 'skipped', entry: testEntry(0, 'dir/'), reason: 'directory', detail: 'a directory' };
+      const photo = materialisedStep(1, 'photo');
+      const source = cold('-s-p-|', { s: skipped, p: photo });
+      const expected = '   -s---(x|)';
+      expectObservable(source.pipe(albums({ albumId: ids() }))).toBe(expected, {
+        s: skipped,
+        x: album('album-1', 'visual', [photo]),
+      });
+    });
+  });
+
+  it('forwards an error without emitting the open groups', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const photo = materialisedStep(1, 'photo');
+      const source = cold('-p-#', { p: photo }, new Error('archive broke'));
+      expectObservable(source.pipe(albums({ albumId: ids() }))).toBe('---#', undefined, new Error('archive broke'));
+    });
+  });
+
+  it('releases a file that waits, and holds the one that made an album go', () => {
+    const waiting = materialisedStep(1, 'photo');
+    const filling = materialisedStep(2, 'photo');
+    from([waiting, filling]).pipe(albums({ size: 2 })).subscribe();
+    expect((waiting.file.entry as ReturnType<typeof testEntry>).releases).toBe(1);
+    expect((filling.file.entry as ReturnType<typeof testEntry>).releases).toBe(0);
+  });
+
+  it('stops pulling a synchronous source once take(n) is satisfied', () => {
+    let pulled = 0;
+    function* files() {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield materialisedStep(i, 'document');
+      }
+    }
+    from(files()).pipe(albums({ size: 2 }), take(1)).subscribe();
+    expect(pulled).toBe(2);
+  });
+
+  it('refuses an album size outside 2 to 10, naming the value', () => {
+    expect(() => albums({ size: 11 })).toThrow('Expected `size` to be an integer from 2 to 10, got `11` (number)');
+    expect(() => albums({ size: 1 })).toThrow(TypeError);
+  });
+
+  it('groups media by the Telegram mixing rule', () => {
+    expect([groupOf('photo'), groupOf('video'), groupOf('audio'), groupOf('document')]).toEqual([
+      'visual',
+      'visual',
+      'audio',
+      'document',
+    ]);
+  });
+});
+
