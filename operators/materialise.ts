@@ -47,12 +47,12 @@ function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempNam
   if (entry.problem) return { kind: 'failed', entry, reason: 'unreadable', detail: entry.problem };
   if (entry.encrypted) return skip(entry, 'encrypted', 'password-protected');
   if (entry.size === 0) return skip(entry, 'empty', 'a zero-byte file (Telegram refuses empty files)');
-  if (entry.size > config.maxEntrySize) {
-    return skip(entry, 'too-large', `${entry.size} bytes, over the ${config.maxEntrySize}-byte limit`);
-  }
   const compressed = entry.compressedSize;
   if (compressed !== undefined && entry.size > config.bombMinSize && entry.size > compressed * config.bombRatio) {
     return skip(entry, 'bomb', `declares ${entry.size} bytes from ${compressed} compressed (over ${config.bombRatio}:1): a zip bomb`);
+  }
+  if (entry.size > config.maxEntrySize) {
+    return skip(entry, 'too-large', `${entry.size} bytes, over the ${config.maxEntrySize}-byte limit`);
   }
   return undefined;
 }
