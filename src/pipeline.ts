@@ -78,7 +78,7 @@ async function loadManifest(file: string, archive: Archive, path: string, option
 export function send(path: string, options: SendOptions): Observable<Step> {
   return defer(async () => {
     const archive = await openArchive(path);
-    const paths = archivePaths(options.state, path);
+    const paths = archivePaths(resolve(options.state), path);
     const manifest = await loadManifest(paths.manifest, archive, path, options);
     if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
     await rm(paths.tmp, { recursive: true, force: true });

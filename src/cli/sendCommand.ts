@@ -58,8 +58,12 @@ function reportStep(step: Step, log: ReturnType<typeof logger>): void {
   }
 }
 
-function describeSummary(summary: Summary, sink: string): string {
-  const parts = [`${summary.delivered} entries (${formatBytes(summary.deliveredBytes)}) in ${summary.albums} albums delivered to ${sink}`];
+function describeSummary(summary: Summary, sink: string, newThisRun: number): string {
+  const earlier = summary.delivered - newThisRun;
+  const parts = [
+    `${summary.delivered} entries (${formatBytes(summary.deliveredBytes)}) in ${summary.albums} albums delivered to ${sink}` +
+      (earlier > 0 ? ` (${newThisRun} in this run, ${earlier} before)` : ''),
+  ];
   if (summary.skipped.length) parts.push(`${summary.skipped.length} skipped`);
   if (summary.failed.length) parts.push(`${summary.failed.length} failed`);
   return `${summary.source}: ${parts.join(', ')}`;
@@ -81,6 +85,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
   const log = logger(options.verbose);
   const progress = progressDisplay();
   let manifestFile: string | undefined;
+  let newThisRun = 0;
   try {
     await lastValueFrom(
       send(archive, {
@@ -96,6 +101,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
       }).pipe(
         tap((step) => {
           if (step.kind === 'opened') manifestFile = step.manifestFile;
+          if (step.kind === 'delivered') newThisRun += step.album.files.length;
           progress.update(step);
           reportStep(step, log);
         }),
@@ -111,7 +117,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
   }
   if (!manifestFile) throw new ArchiveError(archive, 'the run ended before the archive was opened');
   const summary = summarise(JSON.parse(await readFile(manifestFile, 'utf8')) as ManifestData);
-  process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary, sink.name)}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary, sink.name, newThisRun)}\n`);
   return summary.failed.length ? exitCodes.someFailed : exitCodes.ok;
 }
 
