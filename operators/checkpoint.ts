@@ -4,6 +4,7 @@ import {
   defaultIfEmpty,
   defer,
   from,
+  ignoreElements,
   map,
   type MonoTypeOperatorFunction,
   type Observable,
@@ -12,7 +13,7 @@ import {
   take,
 } from 'rxjs';
 import type { Manifest } from '../src/manifest.js';
-import type { Step } from '../src/step.js';
+import type { Receipt, Step } from '../src/step.js';
 
 /** Options of {@link checkpoint}. */
 export interface CheckpointConfig {
@@ -20,11 +21,15 @@ export interface CheckpointConfig {
   manifest: Manifest;
   /** Writes the manifest out. Default: `manifest.save()` (atomic and durable). */
   save?: () => ObservableInput<unknown>;
+  /** Appends a delivered album and its receipt to the journal. Default: `manifest.logDelivered`. */
+  log?: (id: string, entries: readonly number[], receipt: Receipt) => ObservableInput<unknown>;
 }
 
 /**
  * Records every outcome in the manifest and saves it after each album the sink confirmed (or gave
- * up on), and once more when the run ends, emitting a `checkpoint` step after each save.
+ * up on), and once more when the run ends, emitting a `checkpoint` step after each save. A
+ * confirmed album leaves the manifest's in-flight list (see {@link recordAlbum}) and its receipt
+ * is appended to the journal first.
  *
  * Skipped and failed entries are recorded in memory and written with the next save: they hold no
  * disk space, and a crash before that save only means they are looked at again. A step is emitted
@@ -48,7 +53,9 @@ export interface CheckpointConfig {
  * @return An operator that records outcomes and interleaves `checkpoint` steps after each save.
  */
 export function checkpoint(config: CheckpointConfig): MonoTypeOperatorFunction<Step> {
-  const { manifest, save: write = () => manifest.save() } = config;
+  const { manifest, save: write = () => manifest.save(), log = (id, entries, receipt) => manifest.logDelivered(id, entries, receipt) } =
+    config;
+  const log$ = (id: string, entries: readonly number[], receipt: Receipt) => from(log(id, entries, receipt)).pipe(defaultIfEmpty(null), take(1));
   const save = (): Observable<Step> =>
     from(write()).pipe(
       defaultIfEmpty(null),
@@ -62,14 +69,19 @@ export function checkpoint(config: CheckpointConfig): MonoTypeOperatorFunction<S
       case 'failed':
         manifest.settle(step.entry, { state: step.kind, reason: step.reason, detail: step.detail });
         return of(step);
-      case 'delivered':
-        for (const file of step.album.files) manifest.delivered(file.entry);
+      case 'delivered': {
+        const { album, receipt } = step;
+        for (const file of album.files) manifest.delivered(file.entry);
         manifest.data.albumsDelivered++;
-        return concat(save(), of(step));
+        manifest.landed(album.id);
+        const log = defer(() => log$(album.id, album.files.map((file) => file.entry.index), receipt)).pipe(ignoreElements());
+        return concat(log, save(), of(step));
+      }
       case 'undelivered':
         for (const file of step.album.files) {
-          manifest.settle(file.entry, { state: 'failed', reason: step.reason, detail: step.detail });
+          manifest.settle(file.entry, { state: 'failed', reason: step.reason, detail: step.detail, attempts: step.attempts });
         }
+        manifest.landed(step.album.id);
         return concat(save(), of(step));
       case 'broken':
         manifest.data.broken = step.detail;

@@ -114,6 +114,7 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
           album,
           reason: error instanceof SinkError ? error.reason : 'sink-error',
           detail: `the sink ${sink.name} refused the album after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(error)}`,
+          attempts,
         }),
       ),
       concatMap((step) => from(discard(album)).pipe(defaultIfEmpty(null), take(1), map(() => step))),

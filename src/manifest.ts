@@ -1,7 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { EntryRef } from './entry.js';
+import type { Receipt } from './step.js';
+import { crashPoint } from './crashPoint.js';
 import { ConfigError, describeError } from './errors.js';
 
 /** The manifest format version this build writes and reads. */
@@ -13,6 +15,18 @@ export interface OutcomeRecord {
   readonly name: string;
   readonly reason: string;
   readonly detail: string;
+  /** Delivery attempts made, for entries that failed in the sink. */
+  readonly attempts?: number;
+}
+
+/**
+ * An album handed to the sink and not yet confirmed. Recorded before the sink is called, so that
+ * after a crash the same entries are sent again under the same id, which the sink recognises.
+ */
+export interface InFlightRecord {
+  /** The entry indexes of the album's files, in album order. */
+  readonly entries: readonly number[];
+  readonly group: string;
 }
 
 /** Which archive a manifest belongs to. */
@@ -44,10 +58,25 @@ export interface ManifestData {
   albumsDelivered: number;
   /** Entries not delivered, by index, with the reason. */
   outcomes: Record<string, OutcomeRecord>;
+  /** Albums handed to the sink and not yet confirmed, by album id. */
+  inFlight: Record<string, InFlightRecord>;
   /** Set when the archive broke part way: what was lost, in words. */
   broken?: string;
   startedAt: string;
   updatedAt: string;
+}
+
+/** Makes a rename in a folder durable. Some file systems (and Windows) cannot fsync a folder. */
+async function fsyncFolder(folder: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(folder, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF', 'ENOTSUP'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle?.close();
+  }
 }
 
 function addToRanges(ranges: [number, number][], index: number): void {
@@ -102,6 +131,7 @@ export class Manifest {
       deliveredBytes: 0,
       albumsDelivered: 0,
       outcomes: {},
+      inFlight: {},
       startedAt: now,
       updatedAt: now,
     });
@@ -131,6 +161,7 @@ export class Manifest {
     if (data.version > manifestVersion) {
       throw new ConfigError(`the manifest ${file} was written by a newer unspool (format ${data.version}); upgrade unspool`);
     }
+    data.inFlight ??= {};
     return new Manifest(file, data);
   }
 
@@ -141,6 +172,12 @@ export class Manifest {
     return outcome !== undefined && !(retryFailed && outcome.state === 'failed');
   }
 
+  /** How many entries are delivered, skipped or failed. */
+  settledCount(): number {
+    const delivered = this.data.delivered.reduce((sum, [first, last]) => sum + last - first + 1, 0);
+    return delivered + Object.keys(this.data.outcomes).length;
+  }
+
   /** Records a delivered entry. */
   delivered(entry: EntryRef): void {
     addToRanges(this.data.delivered, entry.index);
@@ -149,9 +186,18 @@ export class Manifest {
     this.advance();
   }
 
-  /** Records an entry that was skipped or failed. */
+  /**
+   * Records an entry that was skipped or failed. If it belonged to an album in flight, it leaves
+   * that record (an album left with no entries is forgotten).
+   */
   settle(entry: EntryRef, outcome: Omit<OutcomeRecord, 'name'>): void {
     this.data.outcomes[entry.index] = { ...outcome, name: entry.name };
+    for (const [id, record] of Object.entries(this.data.inFlight)) {
+      if (!record.entries.includes(entry.index)) continue;
+      const entries = record.entries.filter((index) => index !== entry.index);
+      if (entries.length === 0) delete this.data.inFlight[id];
+      else this.data.inFlight[id] = { ...record, entries };
+    }
     this.advance();
   }
 
@@ -159,10 +205,50 @@ export class Manifest {
     while (this.isSettled(this.data.nextIndex)) this.data.nextIndex++;
   }
 
-  /** Writes the manifest: to a temp file, fsynced, renamed over the old one. */
+  /** Records an album as handed to the sink; call {@link save} before the sink sees it. */
+  inFlight(id: string, record: InFlightRecord): void {
+    this.data.inFlight[id] = record;
+  }
+
+  /** The append-only log of delivered albums and the sink's receipts, beside the manifest. */
+  get journal(): string {
+    return this.file.replace(/\.json$/, '.albums.jsonl');
+  }
+
+  /**
+   * Appends a delivered album, with the sink's receipt (message ids, or where the files went), to
+   * the {@link journal}, durably. Kept apart from the manifest so that the manifest, rewritten
+   * after every album, stays small however long the archive. A line may repeat after a crash;
+   * readers keep the last line per album id.
+   */
+  async logDelivered(id: string, entries: readonly number[], receipt: Receipt): Promise<void> {
+    const handle = await open(this.journal, 'a');
+    try {
+      await handle.write(`${JSON.stringify({ album: id, entries, receipt: receipt.items, at: new Date().toISOString() })}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Forgets an album that the sink confirmed or gave up on. */
+  landed(id: string): void {
+    delete this.data.inFlight[id];
+  }
+
+  /**
+   * Writes the manifest durably: to a temp file that is fsynced and renamed over the old one (by
+   * `write-file-atomic`), then the folder is fsynced so that the rename itself survives a power
+   * cut. Whenever the process dies, the file on disk is the old manifest or the new one, whole.
+   */
   async save(): Promise<void> {
     this.data.updatedAt = new Date().toISOString();
-    await mkdir(dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, `${JSON.stringify(this.data, null, 1)}\n`, { fsync: true });
+    const folder = dirname(this.file);
+    await mkdir(folder, { recursive: true });
+    await writeFileAtomic(this.file, `${JSON.stringify(this.data)}\n`, {
+      fsync: true,
+      tmpfileCreated: () => crashPoint('manifest-write'),
+    });
+    await fsyncFolder(folder);
   }
 }

@@ -1,11 +1,14 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { catchError, concat, defer, finalize, ignoreElements, map, type Observable, of, type SchedulerLike, switchMap, tap, throwError } from 'rxjs';
 import { albums } from '../operators/albums.js';
 import { checkpoint } from '../operators/checkpoint.js';
 import { deliver } from '../operators/deliver.js';
 import { freeSpaceGate } from '../operators/freeSpaceGate.js';
 import { materialise } from '../operators/materialise.js';
+import { recordAlbum } from '../operators/recordAlbum.js';
+import { crashPoint } from './crashPoint.js';
+import { acquireRunLock } from './runLock.js';
 import { ConfigError, describeError } from './errors.js';
 import type { DiskSpaceProbe } from './freeSpace.js';
 import { Manifest } from './manifest.js';
@@ -14,7 +17,7 @@ import type { Archive } from './sources/archive.js';
 import { openArchive } from './sources/openArchive.js';
 import { TarBrokenError } from './sources/tarArchive.js';
 import { archivePaths } from './stateDir.js';
-import { entriesOf, type Step } from './step.js';
+import { type AlbumGroup, entriesOf, type Step } from './step.js';
 
 /** Options of {@link send}. */
 export interface SendOptions {
@@ -79,47 +82,79 @@ export function send(path: string, options: SendOptions): Observable<Step> {
   return defer(async () => {
     const archive = await openArchive(path);
     const paths = archivePaths(resolve(options.state), path);
-    const manifest = await loadManifest(paths.manifest, archive, path, options);
-    if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
-    await rm(paths.tmp, { recursive: true, force: true });
-    await mkdir(paths.tmp, { recursive: true });
-    return { archive, manifest, tmp: paths.tmp };
+    const unlock = await acquireRunLock(paths.lock, archive.name);
+    try {
+      const manifest = await loadManifest(paths.manifest, archive, path, options);
+      if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
+      // Whatever a dead run left here is stale: its albums are rebuilt from the archive.
+      await rm(paths.tmp, { recursive: true, force: true });
+      await mkdir(paths.tmp, { recursive: true });
+      await removeStaleManifestTemps(paths.manifest);
+      return { archive, manifest, tmp: paths.tmp, unlock };
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
   }).pipe(
-    switchMap(({ archive, manifest, tmp }) => {
+    switchMap(({ archive, manifest, tmp, unlock }) => {
       const retryFailed = options.retryFailed ?? false;
-      const settledBefore = Object.keys(manifest.data.outcomes).length +
-        manifest.data.delivered.reduce((sum, [first, last]) => sum + last - first + 1, 0);
       const opened: Step = {
         kind: 'opened',
         archive: archive.name,
         format: archive.format,
         size: archive.size,
         ...(archive.entryCount !== undefined ? { entryCount: archive.entryCount } : {}),
-        settled: settledBefore,
+        settled: manifest.settledCount(),
         manifestFile: manifest.file,
       };
+      const planned = new Map(
+        Object.entries(manifest.data.inFlight).map(([id, record]) => [id, { group: record.group as AlbumGroup, entries: record.entries }]),
+      );
       const entries = archive.entries({ skip: (index) => manifest.isSettled(index, retryFailed) }).pipe(
         map((entry): Step => ({ kind: 'entry', entry })),
         catchError((error: unknown) =>
           error instanceof TarBrokenError
-            ? of<Step>({ kind: 'broken', archive: archive.name, detail: `the archive breaks after entry ${error.index}: ${describeError(error.cause ?? error)}` })
+            ? of<Step>({
+                kind: 'broken',
+                archive: archive.name,
+                detail: `the archive breaks after entry ${error.index}: ${describeError(error.cause ?? error)}`,
+              })
             : throwError(() => error),
         ),
       );
       const steps = entries.pipe(
         freeSpaceGate({ folder: tmp, minFree: options.minFree, recheckEvery: options.recheckEvery, probe: options.probe, scheduler: options.scheduler }),
         materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize }),
-        albums({ size: options.albumSize }),
+        albums({ size: options.albumSize, planned }),
+        recordAlbum({ manifest }),
         deliver({ sink: options.sink, attempts: options.attempts, backoff: options.backoff, scheduler: options.scheduler }),
+        tap((step) => {
+          if (step.kind === 'delivered') crashPoint('after-sink');
+        }),
         checkpoint({ manifest }),
         tap((step) => {
           for (const entry of entriesOf(step)) entry.release();
         }),
       );
-      const cleanUp = defer(() => rm(tmp, { recursive: true, force: true })).pipe(ignoreElements());
+      const cleanUp = defer(async () => {
+        await rm(tmp, { recursive: true, force: true });
+        await unlock();
+      }).pipe(ignoreElements());
       // On error or unsubscription the same clean-up runs without being waited for.
-      return concat(of(opened), steps, cleanUp).pipe(finalize(() => void rm(tmp, { recursive: true, force: true })));
+      return concat(of(opened), steps, cleanUp).pipe(
+        finalize(() => {
+          void rm(tmp, { recursive: true, force: true }).then(unlock);
+        }),
+      );
     }),
   );
 }
 
+/** Removes temp files that `write-file-atomic` left beside a manifest when a run died mid-write. */
+async function removeStaleManifestTemps(manifestFile: string): Promise<void> {
+  const folder = dirname(manifestFile);
+  const prefix = `${basename(manifestFile)}.`;
+  for (const name of await readdir(folder).catch(() => [])) {
+    if (name.startsWith(prefix) && !name.endsWith('.jsonl')) await rm(join(folder, name), { force: true });
+  }
+}

@@ -19,6 +19,8 @@ export interface ArchivePaths {
   readonly manifest: string;
   /** `<state>/tmp/<id>`: this archive's temp files, emptied at the start and end of every run. */
   readonly tmp: string;
+  /** `<state>/locks/<id>.lock`: held by the live run of this archive, with its pid. */
+  readonly lock: string;
 }
 
 /**
@@ -29,5 +31,10 @@ export interface ArchivePaths {
  */
 export function archivePaths(state: string, archivePath: string): ArchivePaths {
   const id = createHash('sha256').update(resolve(archivePath)).digest('hex').slice(0, 16);
-  return { id, manifest: join(state, 'manifests', `${id}.json`), tmp: join(state, 'tmp', id) };
+  return {
+    id,
+    manifest: join(state, 'manifests', `${id}.json`),
+    tmp: join(state, 'tmp', id),
+    lock: join(state, 'locks', `${id}.lock`),
+  };
 }

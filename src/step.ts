@@ -74,7 +74,13 @@ export type Step =
   /** The sink confirmed an album; its temp files are gone. */
   | { readonly kind: 'delivered'; readonly album: Album; readonly receipt: Receipt }
   /** The sink did not take an album after every attempt; its files are deleted and its entries failed. */
-  | { readonly kind: 'undelivered'; readonly album: Album; readonly reason: string; readonly detail: string }
+  | {
+      readonly kind: 'undelivered';
+      readonly album: Album;
+      readonly reason: string;
+      readonly detail: string;
+      readonly attempts: number;
+    }
   /** An entry deliberately not delivered (directory, empty, link, encrypted, …). */
   | ({ readonly kind: 'skipped' } & Outcome)
   /** An entry that could not be delivered (corrupt, truncated, refused by the sink after retries). */

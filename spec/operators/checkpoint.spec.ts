@@ -37,7 +37,7 @@ describe('checkpoint operator', () => {
       const source = cold('-s-D-----|', { s: skipped, D: delivered });
       const subs = '       ^--------!';
       const expected = '   -s---(cD)--(c|)';
-      expectObservable(source.pipe(checkpoint({ manifest, save }))).toBe(expected, {
+      expectObservable(source.pipe(checkpoint({ manifest, save, log: () => of(null) }))).toBe(expected, {
         s: skipped,
         D: delivered,
         c: { kind: 'checkpoint', nextIndex: 3 },
@@ -54,9 +54,9 @@ describe('checkpoint operator', () => {
       { kind: 'skipped', entry: testEntry(0, 'dir/'), reason: 'directory', detail: 'a directory' },
       { kind: 'delivered', album: albumOf('x', 1, 2), receipt: { items: ['1', '2'] } },
       { kind: 'failed', entry: testEntry(4, 'bad.jpg'), reason: 'crc-mismatch', detail: 'corrupt' },
-      { kind: 'undelivered', album: albumOf('y', 5), reason: 'write-error', detail: 'disk gone' },
+      { kind: 'undelivered', album: albumOf('y', 5), reason: 'write-error', detail: 'disk gone', attempts: 3 },
     ];
-    await lastValueFrom(from(steps).pipe(checkpoint({ manifest, save: () => of(null) })));
+    await lastValueFrom(from(steps).pipe(checkpoint({ manifest, save: () => of(null), log: () => of(null) })));
     const data: ManifestData = manifest.data;
     expect(data.delivered).toEqual([[1, 2]]);
     expect(data.albumsDelivered).toBe(1);
@@ -64,7 +64,7 @@ describe('checkpoint operator', () => {
     expect(data.outcomes).toEqual({
       0: { state: 'skipped', name: 'dir/', reason: 'directory', detail: 'a directory' },
       4: { state: 'failed', name: 'bad.jpg', reason: 'crc-mismatch', detail: 'corrupt' },
-      5: { state: 'failed', name: 'file5', reason: 'write-error', detail: 'disk gone' },
+      5: { state: 'failed', name: 'file5', reason: 'write-error', detail: 'disk gone', attempts: 3 },
     });
     // Entry 3 was never settled (it may still be waiting in an open group), so resuming starts there.
     expect(data.nextIndex).toBe(3);

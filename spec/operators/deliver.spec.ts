@@ -100,6 +100,7 @@ describe('deliver operator', () => {
           album: first,
           reason: 'CHAT_WRITE_FORBIDDEN',
           detail: 'the sink flaky refused the album after 2 attempts: no',
+          attempts: 2,
         } satisfies Step,
         d: { kind: 'delivered', album: second, receipt } satisfies Step,
       });

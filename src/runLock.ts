@@ -1,0 +1,74 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConfigError } from './errors.js';
+
+/** What a lock file holds: enough to tell whether the run that wrote it is still alive. */
+interface LockRecord {
+  readonly pid: number;
+  /** The process's start time from /proc (Linux, Android), so a recycled pid is not taken for it. */
+  readonly started: string | null;
+  readonly since: string;
+}
+
+/** The start time of a process, from /proc/<pid>/stat (field 22), where the system has one. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses; fields after it are plain.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the run that wrote a lock record is still running. */
+export function isAlive(record: LockRecord): boolean {
+  try {
+    process.kill(record.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const started = startTimeOf(record.pid);
+  return record.started === null || started === null || started === record.started;
+}
+
+/** Reads a lock file; `undefined` if there is none or it is unreadable (a torn write of a dead run). */
+export async function readLock(file: string): Promise<LockRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LockRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the lock of one archive's state, so that two runs never work on the same archive at once.
+ * A lock left by a dead run (its pid gone, or reused by another process) is taken over.
+ *
+ * @param file The lock file, `<state>/locks/<archive-id>.lock`.
+ * @param archive The archive's name, for the message.
+ * @return A function that releases the lock.
+ * @throws ConfigError when a live run holds it.
+ */
+export async function acquireRunLock(file: string, archive: string): Promise<() => Promise<void>> {
+  await mkdir(dirname(file), { recursive: true });
+  const record: LockRecord = { pid: process.pid, started: startTimeOf(process.pid), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(file, JSON.stringify(record), { flag: 'wx' });
+      return async () => {
+        const current = await readLock(file);
+        if (current?.pid === process.pid) await rm(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = await readLock(file);
+      if (holder && holder.pid !== process.pid && isAlive(holder)) {
+        throw new ConfigError(`${archive}: another unspool run (pid ${holder.pid}, since ${holder.since}) is delivering this archive`);
+      }
+      await rm(file, { force: true });
+    }
+  }
+  throw new ConfigError(`${archive}: cannot take the lock ${file}`);
+}
