@@ -90,6 +90,8 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       await rm(paths.tmp, { recursive: true, force: true });
       await mkdir(paths.tmp, { recursive: true });
       await removeStaleManifestTemps(paths.manifest);
+      // Saved at once, so that a run stopped before its first album still leaves a manifest to read.
+      await manifest.save();
       return { archive, manifest, tmp: paths.tmp, unlock };
     } catch (error) {
       await unlock();

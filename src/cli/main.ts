@@ -52,6 +52,16 @@ program
     process.exitCode = await sendCommand(archive, options);
   });
 
+program
+  .command('status')
+  .description('show every archive known to the state folder, and whether a run is live')
+  .option('--state <dir>', 'state folder', defaultStateDir())
+  .option('--json', 'print a JSON array', false)
+  .action(async (options) => {
+    const { statusCommand } = await import('./statusCommand.js');
+    process.exitCode = await statusCommand(options);
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { lastValueFrom, tap } from 'rxjs';
 import { ArchiveError } from '../errors.js';
 import type { ManifestData } from '../manifest.js';
 import { send } from '../pipeline.js';
@@ -69,6 +68,10 @@ function describeSummary(summary: Summary, sink: string, newThisRun: number): st
   return `${summary.source}: ${parts.join(', ')}`;
 }
 
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? exitCodes.interrupted : exitCodes.terminated;
+}
+
 function unreadableSummary(error: ArchiveError): Summary {
   const failed = [{ entry: '(the whole archive)', reason: 'unreadable', detail: error.reason }];
   return { source: error.archive, entries: null, delivered: 0, deliveredBytes: 0, albums: 0, directories: 0, skipped: [], failed };
@@ -86,9 +89,10 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
   const progress = progressDisplay();
   let manifestFile: string | undefined;
   let newThisRun = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   try {
-    await lastValueFrom(
-      send(archive, {
+    await new Promise<void>((resolve, reject) => {
+      const subscription = send(archive, {
         sink,
         state: options.state,
         albumSize: options.albumSize,
@@ -98,16 +102,28 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
         maxEntrySize: options.maxEntrySize,
         retryFailed: options.retryFailed,
         restart: options.restart,
-      }).pipe(
-        tap((step) => {
+      }).subscribe({
+        next(step) {
           if (step.kind === 'opened') manifestFile = step.manifestFile;
           if (step.kind === 'delivered') newThisRun += step.album.files.length;
           progress.update(step);
           reportStep(step, log);
-        }),
-      ),
-      { defaultValue: undefined },
-    );
+        },
+        error: reject,
+        complete: resolve,
+      });
+      // The manifest is consistent at every moment, so stopping is only a matter of abandoning the
+      // current write and album (their clean-up runs as the pipeline is unsubscribed). A second
+      // signal exits at once.
+      const stop = (signal: NodeJS.Signals) => {
+        if (stoppedBy) process.exit(signalExitCode(signal));
+        stoppedBy = signal;
+        subscription.unsubscribe();
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
   } catch (error) {
     // The summary is promised as the last line of stdout whatever happened.
     if (options.json && error instanceof ArchiveError) process.stdout.write(`${JSON.stringify(unreadableSummary(error))}\n`);
@@ -115,9 +131,13 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
   } finally {
     progress.stop();
   }
+  if (stoppedBy) {
+    process.stderr.write(`unspool: ${archive}: stopped by ${stoppedBy}; run the same command again to resume\n`);
+  }
   if (!manifestFile) throw new ArchiveError(archive, 'the run ended before the archive was opened');
   const summary = summarise(JSON.parse(await readFile(manifestFile, 'utf8')) as ManifestData);
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary, sink.name, newThisRun)}\n`);
+  if (stoppedBy) return signalExitCode(stoppedBy);
   return summary.failed.length ? exitCodes.someFailed : exitCodes.ok;
 }
 

@@ -66,7 +66,7 @@ export async function dirSink(root: string): Promise<Sink> {
     }
   }
 
-  const deliver = async (album: Album): Promise<Receipt> => {
+  const deliver = async (album: Album, signal: AbortSignal): Promise<Receipt> => {
     const known = delivered.get(album.id);
     if (known) return known;
     const partial = join(folder, `${partialPrefix}${album.id}`);
@@ -76,12 +76,14 @@ export async function dirSink(root: string): Promise<Sink> {
       const taken = new Set<string>();
       const items = [];
       for (const file of album.files) {
+        signal.throwIfAborted();
         const name = uniqueFileName(safeFileName(file.entry.name, `entry-${file.entry.index}`), taken);
         await place(file.path, join(partial, name));
         items.push({ entry: file.entry.name, file: name, type: file.media });
       }
       const json: AlbumJson = { id: album.id, archive: album.files[0]?.entry.archive ?? '', items };
       await writeFile(join(partial, 'album.json'), `${JSON.stringify(json, null, 1)}\n`);
+      signal.throwIfAborted();
       // Another run may take a number at the same moment: the rename fails and the next is tried.
       for (;;) {
         const name = String(++last).padStart(6, '0');
