@@ -124,3 +124,50 @@ describe('albums operator', () => {
   });
 });
 
+
+describe('albums operator, rebuilding the albums of a crashed run', () => {
+  let testScheduler: TestScheduler;
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('forms a planned album again from its own entries under its own id', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const doc = materialisedStep(2, 'document');
+      const p3 = materialisedStep(3, 'photo');
+      const planned = new Map([['old-id', { group: 'visual' as const, entries: [1, 3] }]]);
+      const source = cold('-a-b-c-|', { a: p1, b: doc, c: p3 });
+      expectObservable(source.pipe(albums({ size: 10, albumId: ids(), planned }))).toBe('-----x-(y|)', {
+        x: album('old-id', 'visual', [p1, p3], p3),
+        y: album('album-1', 'document', [doc]),
+      });
+    });
+  });
+
+  it('sends a planned album without an entry that can no longer be read, after that entry is reported', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const lost = testEntry(2, 'gone.jpg');
+      const failed: Step = { kind: 'failed', entry: lost, reason: 'crc-mismatch', detail: 'corrupt' };
+      const planned = new Map([['old-id', { group: 'visual' as const, entries: [1, 2] }]]);
+      const source = cold('-a-f-|', { a: p1, f: failed });
+      const tempFile = (p1 as { file: TempFile }).file;
+      expectObservable(source.pipe(albums({ albumId: ids(), planned }))).toBe('---(fx)|', {
+        f: failed,
+        x: { kind: 'album', album: { id: 'old-id', group: 'visual', files: [tempFile], trigger: lost } },
+      });
+    });
+  });
+
+  it('sends what arrived of a planned album when the source ends early', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const planned = new Map([['old-id', { group: 'visual' as const, entries: [1, 2] }]]);
+      expectObservable(cold('-a-|', { a: p1 }).pipe(albums({ albumId: ids(), planned }))).toBe('---(x|)', {
+        x: album('old-id', 'visual', [p1]),
+      });
+    });
+  });
+});
