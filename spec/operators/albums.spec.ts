@@ -152,7 +152,7 @@ describe('albums operator, rebuilding the albums of a crashed run', () => {
       const lost = testEntry(2, 'gone.jpg');
       const failed: Step = { kind: 'failed', entry: lost, reason: 'crc-mismatch', detail: 'corrupt' };
       const planned = new Map([['old-id', { group: 'visual' as const, entries: [1, 2] }]]);
-      const source = cold('-a-f-|', { a: p1, f: failed });
+      const source = cold('-a-f---|', { a: p1, f: failed });
       const tempFile = (p1 as { file: TempFile }).file;
       expectObservable(source.pipe(albums({ albumId: ids(), planned }))).toBe('---(fx)|', {
         f: failed,
