@@ -56,7 +56,7 @@ export function groupOf(media: MediaType): AlbumGroup {
  *
  * ## Examples
  * ```ts
- * import { albums } from 'unspool/operators';
+ * import { albums } from 'unspool';
  * steps$.pipe(albums({ size: 10 }));
  * ```
  *

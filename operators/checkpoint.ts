@@ -44,7 +44,7 @@ export interface CheckpointConfig {
  *
  * ## Examples
  * ```ts
- * import { checkpoint } from 'unspool/operators';
+ * import { checkpoint } from 'unspool';
  * steps$.pipe(checkpoint({ manifest }));
  * ```
  *

@@ -72,7 +72,7 @@ function removeFiles(album: Album): Promise<unknown> {
  *
  * ## Examples
  * ```ts
- * import { deliver } from 'unspool/operators';
+ * import { deliver } from 'unspool';
  * import { dirSink } from 'unspool';
  * steps$.pipe(deliver({ sink: await dirSink('out'), attempts: 5 }));
  * ```

@@ -67,7 +67,7 @@ function takesSpace(entry: Entry): boolean {
  *
  * ## Examples
  * ```ts
- * import { freeSpaceGate } from 'unspool/operators';
+ * import { freeSpaceGate } from 'unspool';
  * steps$.pipe(freeSpaceGate({ folder: '/state/tmp', minFree: 3e9 }));
  * ```
  *

@@ -118,7 +118,7 @@ function failure(entry: Entry, error: unknown): Outcome {
  *
  * ## Examples
  * ```ts
- * import { materialise } from 'unspool/operators';
+ * import { materialise } from 'unspool';
  * steps$.pipe(materialise({ tmpDir: '/state/tmp' }));
  * ```
  *

@@ -29,7 +29,7 @@ export interface RecordAlbumConfig {
  *
  * ## Examples
  * ```ts
- * import { albums, recordAlbum, deliver } from 'unspool/operators';
+ * import { albums, recordAlbum, deliver } from 'unspool';
  * steps$.pipe(albums(), recordAlbum({ manifest }), deliver({ sink }));
  * ```
  *

@@ -1,0 +1,34 @@
+// The public API of unspool. The CLI (src/cli/) and the bot are built on exactly these pieces.
+
+// Run the whole pipeline over one archive.
+export { send, type SendOptions } from './pipeline.js';
+export { summarise, type Summary, type SummaryItem } from './summary.js';
+
+// Sources: archives as Observables of entries.
+export { openArchive } from './sources/openArchive.js';
+export type { Archive, EntriesConfig } from './sources/archive.js';
+export { fileSource, type RandomAccessSource } from './sources/randomAccess.js';
+export type { ArchiveFormat } from './sources/detectFormat.js';
+export type { Entry, EntryBytes, EntryKind, EntryRef, MediaType } from './entry.js';
+export { mediaTypeOf } from './mediaType.js';
+
+// Sinks: where albums go.
+export type { Sink } from './sinks/sink.js';
+export { dirSink, type AlbumJson } from './sinks/dirSink.js';
+
+// Operators, for composing a pipeline of your own.
+export { freeSpaceGate, type FreeSpaceGateConfig } from '../operators/freeSpaceGate.js';
+export { materialise, type MaterialiseConfig } from '../operators/materialise.js';
+export { albums, groupOf, type AlbumsConfig, type PlannedAlbum } from '../operators/albums.js';
+export { recordAlbum, type RecordAlbumConfig } from '../operators/recordAlbum.js';
+export { deliver, type DeliverConfig } from '../operators/deliver.js';
+export { checkpoint, type CheckpointConfig } from '../operators/checkpoint.js';
+export type { Album, AlbumGroup, Receipt, Step, StepOf, TempFile } from './step.js';
+
+// State: manifests and free space.
+export { Manifest, manifestVersion, type ManifestData, type OutcomeRecord, type InFlightRecord } from './manifest.js';
+export { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from './freeSpace.js';
+export { defaultStateDir } from './stateDir.js';
+
+// Errors.
+export { ArchiveError, ConfigError, EntryError, SinkError } from './errors.js';
