@@ -217,15 +217,15 @@ export class Manifest {
 
   /**
    * Appends a delivered album, with the sink's receipt (message ids, or where the files went), to
-   * the {@link journal}, durably. Kept apart from the manifest so that the manifest, rewritten
-   * after every album, stays small however long the archive. A line may repeat after a crash;
-   * readers keep the last line per album id.
+   * the {@link journal}. Kept apart from the manifest so that the manifest, rewritten after every
+   * album, stays small however long the archive. The manifest is what resuming trusts, so the
+   * journal is not fsynced: a power cut may lose its last lines, never the delivery state. A line
+   * may repeat after a crash; readers keep the last line per album id.
    */
   async logDelivered(id: string, entries: readonly number[], receipt: Receipt): Promise<void> {
     const handle = await open(this.journal, 'a');
     try {
       await handle.write(`${JSON.stringify({ album: id, entries, receipt: receipt.items, at: new Date().toISOString() })}\n`);
-      await handle.sync();
     } finally {
       await handle.close();
     }

@@ -15,7 +15,7 @@ import { Manifest } from './manifest.js';
 import type { Sink } from './sinks/sink.js';
 import type { Archive } from './sources/archive.js';
 import { openArchive } from './sources/openArchive.js';
-import { TarBrokenError } from './sources/tarArchive.js';
+import { TarBrokenError } from './sources/tarBrokenError.js';
 import { archivePaths } from './stateDir.js';
 import { type AlbumGroup, entriesOf, type Step } from './step.js';
 

@@ -2,8 +2,6 @@ import { ArchiveError, describeError } from '../errors.js';
 import type { Archive } from './archive.js';
 import { detectFormat } from './detectFormat.js';
 import { fileSource } from './randomAccess.js';
-import { openTar } from './tarArchive.js';
-import { openZip } from './zipArchive.js';
 
 /**
  * Opens a local archive, telling its format from its first bytes (never its name).
@@ -20,11 +18,12 @@ export async function openArchive(path: string, name = path): Promise<Archive> {
     throw new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
   }
   switch (format) {
+    // Each reader is loaded only when its format is met: start-up and memory stay small.
     case 'zip':
-      return openZip(fileSource(path), name);
+      return (await import('./zipArchive.js')).openZip(fileSource(path), name);
     case 'tar':
     case 'tar.gz':
-      return openTar(path, name, format === 'tar.gz');
+      return (await import('./tarArchive.js')).openTar(path, name, format === 'tar.gz');
     default:
       throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
   }

@@ -10,17 +10,8 @@ import type { Entry, EntryBytes, EntryKind } from '../entry.js';
 import { ArchiveError, describeError } from '../errors.js';
 import { mediaTypeOf } from '../mediaType.js';
 import type { Archive, EntriesConfig } from './archive.js';
+import { TarBrokenError } from './tarBrokenError.js';
 import { createLease } from './lease.js';
-
-/**
- * Raised when a tar stream breaks after some entries were read: a truncated download, corrupt
- * gzip data, a bad header. The entries before `index` were read; those from `index` on are lost.
- */
-export class TarBrokenError extends ArchiveError {
-  constructor(archive: string, readonly index: number, reason: string, options?: { cause?: unknown }) {
-    super(archive, reason, options);
-  }
-}
 
 function kindOf(type: tar.Header['type'] | undefined): EntryKind {
   switch (type) {
