@@ -98,7 +98,7 @@ export async function dirSink(root: string): Promise<Sink> {
         }
       }
     } catch (error) {
-      await rm(partial, { recursive: true, force: true });
+      await rm(partial, { recursive: true, force: true }).catch(() => {});
       throw new SinkError(`cannot write to ${folder}: ${describeError(error)}`, { reason: 'write-error', cause: error });
     }
   };

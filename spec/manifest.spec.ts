@@ -1,0 +1,83 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Manifest } from '../src/manifest.js';
+
+const identity = { source: 'a.zip', path: '/a.zip', size: 1, mtimeMs: 0, format: 'zip', fingerprint: 'f' };
+const entry = (index: number) => ({ index, name: `e${index}`, size: 10 });
+
+describe('Manifest', () => {
+  let folder: string;
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'unspool-manifest-'));
+  });
+
+  afterEach(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('keeps delivered entries as merged ranges, whatever the order they land in', () => {
+    const manifest = Manifest.create(join(folder, 'm.json'), identity, { albumSize: 10 });
+    for (const index of [0, 1, 5, 3, 2, 4, 9]) manifest.delivered(entry(index));
+    expect(manifest.data.delivered).toEqual([
+      [0, 5],
+      [9, 9],
+    ]);
+    expect(manifest.data.nextIndex).toBe(6);
+    expect([manifest.isSettled(4), manifest.isSettled(7), manifest.isSettled(9)]).toEqual([true, false, true]);
+  });
+
+  it('counts failed entries as settled unless retrying them', () => {
+    const manifest = Manifest.create(join(folder, 'm.json'), identity, { albumSize: 10 });
+    manifest.settle(entry(0), { state: 'failed', reason: 'crc-mismatch', detail: 'x' });
+    expect([manifest.isSettled(0), manifest.isSettled(0, true)]).toEqual([true, false]);
+  });
+
+  it('takes a settled entry out of its album in flight, and forgets an album left empty', () => {
+    const manifest = Manifest.create(join(folder, 'm.json'), identity, { albumSize: 10 });
+    manifest.inFlight('a', { entries: [1, 2], group: 'visual' });
+    manifest.settle(entry(1), { state: 'failed', reason: 'truncated', detail: 'x' });
+    expect(manifest.data.inFlight).toEqual({ a: { entries: [2], group: 'visual' } });
+    manifest.settle(entry(2), { state: 'failed', reason: 'truncated', detail: 'x' });
+    expect(manifest.data.inFlight).toEqual({});
+  });
+
+  it('saves and loads what it holds', async () => {
+    const manifest = Manifest.create(join(folder, 'manifests', 'm.json'), identity, { albumSize: 4 });
+    manifest.delivered(entry(0));
+    manifest.inFlight('b', { entries: [1], group: 'audio' });
+    await manifest.save();
+    const loaded = await Manifest.load(join(folder, 'manifests', 'm.json'));
+    expect(loaded?.data).toEqual(manifest.data);
+  });
+
+  it('has no manifest for an archive never seen', async () => {
+    expect(await Manifest.load(join(folder, 'none.json'))).toBeUndefined();
+  });
+
+  it('refuses a corrupt manifest and leaves it as it is', async () => {
+    const file = join(folder, 'm.json');
+    await writeFile(file, '{"version":1,"archi');
+    await expect(Manifest.load(file)).rejects.toThrow(`the manifest ${file} is corrupt`);
+    expect(await readFile(file, 'utf8')).toBe('{"version":1,"archi');
+  });
+
+  it('refuses a manifest of a newer format', async () => {
+    const file = join(folder, 'm.json');
+    await writeFile(file, '{"version":99}');
+    await expect(Manifest.load(file)).rejects.toThrow('written by a newer unspool (format 99); upgrade unspool');
+  });
+
+  it('appends delivered albums to its journal', async () => {
+    const manifest = Manifest.create(join(folder, 'm.json'), identity, { albumSize: 4 });
+    await manifest.logDelivered('a', [0, 1], { items: ['m1', 'm2'] });
+    await manifest.logDelivered('b', [2], { items: ['m3'] });
+    const lines = (await readFile(join(folder, 'm.albums.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map(({ album, entries, receipt }) => ({ album, entries, receipt }))).toEqual([
+      { album: 'a', entries: [0, 1], receipt: ['m1', 'm2'] },
+      { album: 'b', entries: [2], receipt: ['m3'] },
+    ]);
+  });
+});
