@@ -31,6 +31,22 @@ export interface CentralDirectoryScan {
   readonly fingerprint: string;
   /** Names from Info-ZIP Unicode Path extra fields (0x7075), by entry index, where they apply. */
   readonly unicodeNames: ReadonlyMap<number, string>;
+  /**
+   * Entries whose zip64 extra field (0x0001) is missing or too short for the values their header
+   * leaves to it (0xFFFFFFFF). `unzipper` reads such values from whatever bytes follow the field.
+   */
+  readonly zip64Short: ReadonlySet<number>;
+}
+
+/** Whether a record's zip64 extra field holds every 8-byte value its header defers to it. */
+function zip64Fits(record: Buffer, nameLength: number, extraLength: number): boolean {
+  const deferred = [record.readUInt32LE(24), record.readUInt32LE(20), record.readUInt32LE(42)].filter((value) => value === 0xffffffff).length;
+  if (deferred === 0) return true;
+  const extra = record.subarray(46 + nameLength, 46 + nameLength + extraLength);
+  for (let at = 0; at + 4 <= extra.length; at += 4 + extra.readUInt16LE(at + 2)) {
+    if (extra.readUInt16LE(at) === 0x0001) return extra.readUInt16LE(at + 2) >= 8 * deferred && at + 4 + 8 * deferred <= extra.length;
+  }
+  return false;
 }
 
 function unicodePathOf(extra: Buffer, rawName: Buffer): string | undefined {
@@ -39,8 +55,9 @@ function unicodePathOf(extra: Buffer, rawName: Buffer): string | undefined {
     const length = extra.readUInt16LE(at + 2);
     const body = extra.subarray(at + 4, at + 4 + length);
     // Version 1 with the CRC-32 of the header's own name: a stale field (the name was changed by a
-    // tool that did not know the field) must be ignored, as the Info-ZIP note says.
-    if (id === unicodePathExtra && body.length >= 5 && body[0] === 1 && body.readUInt32LE(1) === crc32(rawName)) {
+    // tool that did not know the field) must be ignored, as the Info-ZIP note says; so must one
+    // with no name in it.
+    if (id === unicodePathExtra && body.length > 5 && body[0] === 1 && body.readUInt32LE(1) === crc32(rawName)) {
       return body.subarray(5).toString('utf8');
     }
     at += 4 + length;
@@ -49,8 +66,8 @@ function unicodePathOf(extra: Buffer, rawName: Buffer): string | undefined {
 }
 
 /**
- * Reads the central directory once, as a stream, to fingerprint it and to collect the Unicode
- * Path extra fields that `unzipper` does not interpret.
+ * Reads the central directory once, as a stream, to fingerprint it, to collect the Unicode Path
+ * extra fields that `unzipper` does not interpret, and to find zip64 fields too short to trust.
  *
  * @param source The archive.
  * @param offset Where the central directory starts.
@@ -63,6 +80,7 @@ export async function scanCentralDirectory(
 ): Promise<CentralDirectoryScan> {
   const hash = createHash('sha256');
   const unicodeNames = new Map<number, string>();
+  const zip64Short = new Set<number>();
   let pending: Buffer = Buffer.alloc(0);
   let index = 0;
   let parsing = true;
@@ -77,6 +95,7 @@ export async function scanCentralDirectory(
       const commentLength = pending.readUInt16LE(at + 32);
       const recordLength = 46 + nameLength + extraLength + commentLength;
       if (at + recordLength > pending.length) break;
+      if (!zip64Fits(pending.subarray(at, at + recordLength), nameLength, extraLength)) zip64Short.add(index);
       if (extraLength > 0) {
         const rawName = pending.subarray(at + 46, at + 46 + nameLength);
         const name = unicodePathOf(pending.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength), rawName);
@@ -89,5 +108,5 @@ export async function scanCentralDirectory(
     // A record without its signature: unzipper reports the directory as broken; stop collecting.
     if (pending.length >= 4 && pending.readUInt32LE(0) !== centralFileHeader) parsing = false;
   }
-  return { fingerprint: hash.digest('hex'), unicodeNames };
+  return { fingerprint: hash.digest('hex'), unicodeNames, zip64Short };
 }

@@ -28,6 +28,8 @@ interface ZipRecord {
 }
 
 interface ZipDirectory {
+  /** The number of the disk holding the end record: 0 unless the archive is split. */
+  diskNumber: number;
   files: ZipRecord[];
   offsetToStartOfCentralDirectory: number;
   sizeOfCentralDirectory: number;
@@ -112,6 +114,7 @@ async function openDirectory(source: RandomAccessSource, archive: string): Promi
   } catch (error) {
     throw new ArchiveError(archive, `unreadable central directory: ${describeError(error)}`, { cause: error });
   }
+  if (directory.diskNumber !== 0) throw new ArchiveError(archive, `multi-disk zip archives are not supported (this is disk ${directory.diskNumber})`);
   for (const record of directory.files) {
     if (record.signature !== 0x02014b50) {
       throw new ArchiveError(archive, `invalid central directory record signature 0x${record.signature.toString(16)}`);
@@ -157,7 +160,9 @@ export async function openZip(source: RandomAccessSource, name: string): Promise
             const entryName = scan.unicodeNames.get(index) ?? decodeZipName(record.pathBuffer, record.isUnicode);
             const lease = createLease();
             releaseCurrent = lease.release;
-            const problem = problemOf(record, size);
+            const problem = scan.zip64Short.has(index)
+              ? 'the zip64 extra field is too short for the sizes and offset the entry leaves to it'
+              : problemOf(record, size);
             subscriber.next({
               archive: name,
               index,
