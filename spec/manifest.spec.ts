@@ -49,25 +49,37 @@ describe('Manifest', () => {
     manifest.delivered(entry(0));
     manifest.inFlight('b', { entries: [1], group: 'audio' });
     await manifest.save();
-    const loaded = await Manifest.load(join(folder, 'manifests', 'm.json'));
+    const loaded = await Manifest.load(join(folder, 'manifests', 'm.json'), 'a.zip');
     expect(loaded?.data).toEqual(manifest.data);
   });
 
   it('has no manifest for an archive never seen', async () => {
-    expect(await Manifest.load(join(folder, 'none.json'))).toBeUndefined();
+    expect(await Manifest.load(join(folder, 'none.json'), 'a.zip')).toBeUndefined();
   });
 
   it('refuses a corrupt manifest and leaves it as it is', async () => {
     const file = join(folder, 'm.json');
     await writeFile(file, '{"version":1,"archi');
-    await expect(Manifest.load(file)).rejects.toThrow(`the manifest ${file} is corrupt`);
+    await expect(Manifest.load(file, 'a.zip')).rejects.toThrow(`a.zip: its manifest ${file} is corrupt`);
     expect(await readFile(file, 'utf8')).toBe('{"version":1,"archi');
   });
 
   it('refuses a manifest of a newer format', async () => {
     const file = join(folder, 'm.json');
     await writeFile(file, '{"version":99}');
-    await expect(Manifest.load(file)).rejects.toThrow('written by a newer unspool (format 99); upgrade unspool');
+    await expect(Manifest.load(file, 'a.zip')).rejects.toThrow('written by a newer unspool (format 99); upgrade unspool');
+  });
+
+  it.each([
+    ['an array', '[1]', 'not a JSON object'],
+    ['no archive', '{"version":1,"nextIndex":0,"delivered":[],"deliveredBytes":0,"albumsDelivered":0,"outcomes":{}}', 'bad or missing: archive'],
+    ['a next index that is not a count', '{"version":1,"archive":{"size":1},"nextIndex":"3","delivered":[],"deliveredBytes":0,"albumsDelivered":0,"outcomes":{}}', 'bad or missing: nextIndex'],
+    ['ranges that are not pairs', '{"version":1,"archive":{"size":1},"nextIndex":0,"delivered":[[1]],"deliveredBytes":0,"albumsDelivered":0,"outcomes":{}}', 'bad or missing: delivered'],
+  ])('refuses a manifest with %s, naming what is wrong and leaving it as it is', async (_, text, words) => {
+    const file = join(folder, 'm.json');
+    await writeFile(file, text);
+    await expect(Manifest.load(file, 'a.zip')).rejects.toThrow(`a.zip: its manifest ${file} is not a whole unspool manifest (${words}); use --restart to discard it`);
+    expect(await readFile(file, 'utf8')).toBe(text);
   });
 
   it('appends delivered albums to its journal', async () => {

@@ -112,6 +112,25 @@ function inRanges(ranges: readonly [number, number][], index: number): boolean {
   return false;
 }
 
+/** What is missing or mistyped in parsed manifest JSON, in words, or `undefined` if nothing is. */
+function missingField(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+  const record = data as Record<string, unknown>;
+  const archive = record.archive as Record<string, unknown> | undefined;
+  const checks: [string, boolean][] = [
+    ['version', typeof record.version === 'number'],
+    ['archive', typeof archive === 'object' && archive !== null && typeof archive.size === 'number'],
+    ['nextIndex', Number.isSafeInteger(record.nextIndex) && (record.nextIndex as number) >= 0],
+    ['delivered', Array.isArray(record.delivered) && record.delivered.every((range) => Array.isArray(range) && range.length === 2 && range.every(Number.isSafeInteger))],
+    ['deliveredBytes', typeof record.deliveredBytes === 'number'],
+    ['albumsDelivered', typeof record.albumsDelivered === 'number'],
+    ['outcomes', typeof record.outcomes === 'object' && record.outcomes !== null],
+    ['inFlight', record.inFlight === undefined || (typeof record.inFlight === 'object' && record.inFlight !== null)],
+  ];
+  const bad = checks.filter(([, ok]) => !ok).map(([name]) => name);
+  return bad.length ? `bad or missing: ${bad.join(', ')}` : undefined;
+}
+
 /**
  * The record of one archive's delivery, kept at `<state>/manifests/<archive-id>.json`: which
  * entries are delivered, skipped or failed. Every save replaces the file atomically.
@@ -138,29 +157,32 @@ export class Manifest {
   }
 
   /**
-   * Reads a manifest, or returns `undefined` if there is none. An unreadable, corrupt or newer
-   * manifest is a {@link ConfigError}: it is never silently replaced.
+   * Reads a manifest, or returns `undefined` if there is none. An unreadable, corrupt, incomplete
+   * or newer manifest is a {@link ConfigError} that names the archive: it is never silently
+   * replaced.
+   *
+   * @param file The manifest file.
+   * @param archive The archive it belongs to, as the user named it, for messages.
    */
-  static async load(file: string): Promise<Manifest | undefined> {
+  static async load(file: string, archive: string): Promise<Manifest | undefined> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ConfigError(`cannot read the manifest ${file}: ${describeError(error)}`);
+      throw new ConfigError(`${archive}: cannot read its manifest ${file}: ${describeError(error)}`);
     }
     let data: ManifestData;
     try {
       data = JSON.parse(text) as ManifestData;
     } catch (error) {
-      throw new ConfigError(`the manifest ${file} is corrupt (${describeError(error)}); use --restart to discard it`);
+      throw new ConfigError(`${archive}: its manifest ${file} is corrupt (${describeError(error)}); use --restart to discard it`);
     }
-    if (typeof data !== 'object' || data === null || typeof data.version !== 'number') {
-      throw new ConfigError(`the manifest ${file} is not an unspool manifest; use --restart to discard it`);
+    if (typeof data === 'object' && data !== null && typeof data.version === 'number' && data.version > manifestVersion) {
+      throw new ConfigError(`${archive}: its manifest ${file} was written by a newer unspool (format ${data.version}); upgrade unspool`);
     }
-    if (data.version > manifestVersion) {
-      throw new ConfigError(`the manifest ${file} was written by a newer unspool (format ${data.version}); upgrade unspool`);
-    }
+    const missing = missingField(data);
+    if (missing) throw new ConfigError(`${archive}: its manifest ${file} is not a whole unspool manifest (${missing}); use --restart to discard it`);
     data.inFlight ??= {};
     return new Manifest(file, data);
   }

@@ -51,7 +51,7 @@ async function loadManifest(file: string, archive: Archive, path: string, option
   const settings = { albumSize: options.albumSize ?? 10 };
   const { mtimeMs } = await stat(path);
   const identity = { source: archive.name, path: resolve(path), size: archive.size, mtimeMs, format: archive.format, fingerprint: archive.fingerprint };
-  const earlier = options.restart ? undefined : await Manifest.load(file);
+  const earlier = options.restart ? undefined : await Manifest.load(file, archive.name);
   if (!earlier) return Manifest.create(file, identity, settings);
   const known = earlier.data.archive;
   if (known.size !== archive.size || (known.fingerprint && known.fingerprint !== archive.fingerprint)) {

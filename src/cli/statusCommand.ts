@@ -37,7 +37,7 @@ export async function archiveStatuses(state: string): Promise<ArchiveStatus[]> {
     const lock = await readLock(join(state, 'locks', `${id}.lock`));
     const live = lock !== undefined && isAlive(lock);
     try {
-      const manifest = await Manifest.load(join(folder, name));
+      const manifest = await Manifest.load(join(folder, name), `archive ${id}`);
       if (!manifest) continue;
       const { data } = manifest;
       const summary = summarise(data);
