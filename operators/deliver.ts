@@ -15,10 +15,11 @@ import {
   retry,
   type SchedulerLike,
   take,
+  throwError,
   timer,
 } from 'rxjs';
 import { describeError, SinkError } from '../src/errors.js';
-import type { Sink } from '../src/sinks/sink.js';
+import type { DeliveryContext, Sink } from '../src/sinks/sink.js';
 import type { Album, Receipt, Step } from '../src/step.js';
 
 /** Options of {@link deliver}. */
@@ -37,13 +38,15 @@ export interface DeliverConfig {
   scheduler?: SchedulerLike;
   /** Deletes an album's temp files once it is done with. Default: `rm` of each file. */
   discard?: (album: Album) => ObservableInput<unknown>;
+  /** Passed to the sink with every album: the archive's name, upload progress. */
+  context?: DeliveryContext;
 }
 
 /** One attempt: the sink's answer, with the attempt aborted if the subscriber leaves early. */
-function send(sink: Sink, album: Album): Observable<Receipt> {
+function send(sink: Sink, album: Album, context: DeliveryContext | undefined): Observable<Receipt> {
   return defer(() => {
     const aborter = new AbortController();
-    return from(sink.deliver(album, aborter.signal)).pipe(
+    return from(sink.deliver(album, aborter.signal, context)).pipe(
       take(1),
       finalize(() => aborter.abort()),
     );
@@ -57,7 +60,8 @@ function removeFiles(album: Album): Promise<unknown> {
 
 /**
  * Hands each album to the sink, retrying failed attempts with exponential backoff and jitter, or
- * after exactly the delay a {@link SinkError} asks for (its `retryAfter`).
+ * after exactly the delay a {@link SinkError} asks for (its `retryAfter`). A refusal that is not
+ * `retryable` (a chat the bot may not write to) ends the album's attempts at once.
  *
  * On success it emits `delivered` with the sink's receipt; after the last failed attempt it emits
  * `undelivered` with the last error's reason, and the run goes on. Either way the album's temp
@@ -92,16 +96,22 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
     random = Math.random,
     scheduler = asyncScheduler,
     discard = removeFiles,
+    context,
   } = config;
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new TypeError(`Expected \`attempts\` to be an integer of at least 1, got \`${attempts}\` (${typeof attempts})`);
   }
 
-  const deliverAlbum = (album: Album): Observable<Step> =>
-    send(sink, album).pipe(
+  const deliverAlbum = (album: Album): Observable<Step> => {
+    let made = 0;
+    return defer(() => {
+      made++;
+      return send(sink, album, context);
+    }).pipe(
       retry({
         count: attempts - 1,
         delay: (error: unknown, attempt: number) => {
+          if (error instanceof SinkError && !error.retryable) return throwError(() => error);
           const hinted = error instanceof SinkError ? error.retryAfter : undefined;
           const exponential = Math.min(maxBackoff, backoff * 2 ** (attempt - 1)) * (0.5 + random());
           return timer(hinted ?? exponential, scheduler);
@@ -113,12 +123,13 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
           kind: 'undelivered',
           album,
           reason: error instanceof SinkError ? error.reason : 'sink-error',
-          detail: `the sink ${sink.name} refused the album after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(error)}`,
-          attempts,
+          detail: `the sink ${sink.name} refused the album after ${made} attempt${made === 1 ? '' : 's'}: ${describeError(error)}`,
+          attempts: made,
         }),
       ),
       concatMap((step) => from(discard(album)).pipe(defaultIfEmpty(null), take(1), map(() => step))),
     );
+  };
 
   return concatMap((step) => (step.kind === 'album' ? deliverAlbum(step.album) : of(step)));
 }

@@ -38,20 +38,25 @@ export class EntryError extends Error {
 
 /**
  * The sink refused or failed to take an album. `reason` is short and stable (it becomes the failed
- * entries' reason after the last attempt); `retryAfter` is the sink's hint, in milliseconds.
+ * entries' reason after the last attempt); `retryAfter` is the sink's hint, in milliseconds; a
+ * refusal that is not `retryable` fails the album without spending the remaining attempts.
  */
 export class SinkError extends Error {
   override readonly name = 'SinkError';
   readonly reason: string;
   readonly retryAfter: number | undefined;
+  /** Whether another attempt may succeed; `false` for refusals that no retry changes. */
+  readonly retryable: boolean;
   /**
    * @param message What happened, in words.
-   * @param options `reason` (default `sink-error`), `retryAfter` in milliseconds, and `cause`.
+   * @param options `reason` (default `sink-error`), `retryAfter` in milliseconds, `retryable`
+   * (default true), and `cause`.
    */
-  constructor(message: string, options: { reason?: string; retryAfter?: number; cause?: unknown } = {}) {
+  constructor(message: string, options: { reason?: string; retryAfter?: number; retryable?: boolean; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.reason = options.reason ?? 'sink-error';
     this.retryAfter = options.retryAfter;
+    this.retryable = options.retryable ?? true;
   }
 }
 

@@ -13,12 +13,13 @@ export type { Entry, EntryBytes, EntryKind, EntryRef, MediaType } from './entry.
 export { mediaTypeOf } from './mediaType.js';
 
 // Sinks: where albums go.
-export type { Sink } from './sinks/sink.js';
+export type { DeliveryContext, Sink, UploadJournal, UploadRecord } from './sinks/sink.js';
 export { dirSink, type AlbumJson } from './sinks/dirSink.js';
 
 // Operators, for composing a pipeline of your own.
 export { freeSpaceGate, type FreeSpaceGateConfig } from '../operators/freeSpaceGate.js';
 export { materialise, type MaterialiseConfig } from '../operators/materialise.js';
+export { classifyMedia } from '../operators/classifyMedia.js';
 export { albums, groupOf, type AlbumsConfig, type PlannedAlbum } from '../operators/albums.js';
 export { recordAlbum, type RecordAlbumConfig } from '../operators/recordAlbum.js';
 export { deliver, type DeliverConfig } from '../operators/deliver.js';

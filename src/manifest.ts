@@ -2,8 +2,10 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { EntryRef } from './entry.js';
+import type { UploadRecord } from './sinks/sink.js';
 import type { Receipt } from './step.js';
 import { crashPoint } from './crashPoint.js';
+import { addToRanges, inRanges } from './ranges.js';
 import { ConfigError, describeError } from './errors.js';
 
 /** The manifest format version this build writes and reads. */
@@ -60,6 +62,12 @@ export interface ManifestData {
   outcomes: Record<string, OutcomeRecord>;
   /** Albums handed to the sink and not yet confirmed, by album id. */
   inFlight: Record<string, InFlightRecord>;
+  /**
+   * Uploads in progress, by entry index (`"12"`, or `"12/3"` for a piece of a split file): the
+   * file id and the parts the sink confirmed, so that a run after a crash sends only the missing
+   * parts. Forgotten once the entry is settled.
+   */
+  uploads?: Record<string, UploadRecord>;
   /** Set when the archive broke part way: what was lost, in words. */
   broken?: string;
   startedAt: string;
@@ -77,39 +85,6 @@ async function fsyncFolder(folder: string): Promise<void> {
   } finally {
     await handle?.close();
   }
-}
-
-function addToRanges(ranges: [number, number][], index: number): void {
-  // Entries are settled nearly in order, so the common case touches only the last range.
-  let at = ranges.length;
-  while (at > 0 && ranges[at - 1]![0] > index) at--;
-  const before = ranges[at - 1];
-  const after = ranges[at];
-  if (before && before[1] >= index) return;
-  if (before && before[1] === index - 1) {
-    before[1] = index;
-    if (after && after[0] === index + 1) {
-      before[1] = after[1];
-      ranges.splice(at, 1);
-    }
-  } else if (after && after[0] === index + 1) {
-    after[0] = index;
-  } else {
-    ranges.splice(at, 0, [index, index]);
-  }
-}
-
-function inRanges(ranges: readonly [number, number][], index: number): boolean {
-  let low = 0;
-  let high = ranges.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const [first, last] = ranges[middle]!;
-    if (index < first) high = middle - 1;
-    else if (index > last) low = middle + 1;
-    else return true;
-  }
-  return false;
 }
 
 /** What is missing or mistyped in parsed manifest JSON, in words, or `undefined` if nothing is. */
@@ -204,6 +179,7 @@ export class Manifest {
   delivered(entry: EntryRef): void {
     addToRanges(this.data.delivered, entry.index);
     delete this.data.outcomes[entry.index];
+    this.forgetUploads(entry.index);
     this.data.deliveredBytes += entry.size;
     this.advance();
   }
@@ -214,6 +190,7 @@ export class Manifest {
    */
   settle(entry: EntryRef, outcome: Omit<OutcomeRecord, 'name'>): void {
     this.data.outcomes[entry.index] = { ...outcome, name: entry.name };
+    this.forgetUploads(entry.index);
     for (const [id, record] of Object.entries(this.data.inFlight)) {
       if (!record.entries.includes(entry.index)) continue;
       const entries = record.entries.filter((index) => index !== entry.index);
@@ -225,6 +202,22 @@ export class Manifest {
 
   private advance(): void {
     while (this.isSettled(this.data.nextIndex)) this.data.nextIndex++;
+  }
+
+  /** Records how far an upload got (`undefined` forgets it); see {@link UploadJournal} for keys. */
+  upload(key: string, record: UploadRecord | undefined): void {
+    if (record) (this.data.uploads ??= {})[key] = record;
+    else if (this.data.uploads) {
+      delete this.data.uploads[key];
+      if (Object.keys(this.data.uploads).length === 0) delete this.data.uploads;
+    }
+  }
+
+  /** Forgets every upload record of an entry. */
+  private forgetUploads(index: number): void {
+    for (const key of Object.keys(this.data.uploads ?? {})) {
+      if (key === String(index) || key.startsWith(`${index}/`)) this.upload(key, undefined);
+    }
   }
 
   /** Records an album as handed to the sink; call {@link save} before the sink sees it. */

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { catchError, concat, defer, finalize, ignoreElements, map, type Observable, of, type SchedulerLike, switchMap, tap, throwError } from 'rxjs';
 import { albums } from '../operators/albums.js';
 import { checkpoint } from '../operators/checkpoint.js';
+import { classifyMedia } from '../operators/classifyMedia.js';
 import { deliver } from '../operators/deliver.js';
 import { freeSpaceGate } from '../operators/freeSpaceGate.js';
 import { materialise } from '../operators/materialise.js';
@@ -17,6 +18,7 @@ import type { Archive } from './sources/archive.js';
 import { openArchive } from './sources/openArchive.js';
 import { TarBrokenError } from './sources/tarBrokenError.js';
 import { archivePaths } from './stateDir.js';
+import { manifestUploads } from './uploadJournal.js';
 import { type AlbumGroup, entriesOf, type Step } from './step.js';
 
 /** Options of {@link send}. */
@@ -35,7 +37,7 @@ export interface SendOptions {
   attempts?: number;
   /** First retry delay in milliseconds, doubling. Default: 1 000. */
   backoff?: number;
-  /** Entries over this many bytes are skipped as `too-large`. Default: no limit. */
+  /** Entries over this many bytes are skipped as `too-large`. Default: the sink's limit, if any. */
   maxEntrySize?: number;
   /** Attempt entries that failed in an earlier run again. Default: false. */
   retryFailed?: boolean;
@@ -70,8 +72,9 @@ async function loadManifest(file: string, archive: Archive, path: string, option
  * progress in a manifest so that a second run goes on where the first stopped.
  *
  * This is the whole pipeline, composed from the operators:
- * `entries → freeSpaceGate → materialise → albums → deliver → checkpoint`. The returned Observable
- * emits every step (opened, paused, skipped, delivered, checkpoint, …) for progress displays; it
+ * `entries → freeSpaceGate → materialise → classifyMedia → albums → recordAlbum → deliver →
+ * checkpoint`. The returned Observable emits every step (opened, paused, skipped, delivered,
+ * checkpoint, …) for progress displays; it
  * completes when the archive is done and errors with an {@link ArchiveError} when the archive
  * cannot be read at all, or a {@link ConfigError} for a bad state folder.
  *
@@ -112,6 +115,11 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       const planned = new Map(
         Object.entries(manifest.data.inFlight).map(([id, record]) => [id, { group: record.group as AlbumGroup, entries: record.entries }]),
       );
+      const context = {
+        archive: archive.name,
+        ...(archive.entryCount !== undefined ? { total: archive.entryCount } : {}),
+        uploads: manifestUploads(manifest),
+      };
       const entries = archive.entries({ skip: (index) => manifest.isSettled(index, retryFailed) }).pipe(
         map((entry): Step => ({ kind: 'entry', entry })),
         catchError((error: unknown) =>
@@ -126,10 +134,11 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       );
       const steps = entries.pipe(
         freeSpaceGate({ folder: tmp, minFree: options.minFree, recheckEvery: options.recheckEvery, probe: options.probe, scheduler: options.scheduler }),
-        materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize }),
+        materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize ?? options.sink.maxFileSize }),
+        classifyMedia(options.sink.classify?.bind(options.sink)),
         albums({ size: options.albumSize, planned }),
         recordAlbum({ manifest }),
-        deliver({ sink: options.sink, attempts: options.attempts, backoff: options.backoff, scheduler: options.scheduler }),
+        deliver({ sink: options.sink, attempts: options.attempts, backoff: options.backoff, scheduler: options.scheduler, context }),
         tap((step) => {
           if (step.kind === 'delivered') crashPoint('after-sink');
         }),

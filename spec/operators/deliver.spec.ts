@@ -110,6 +110,50 @@ describe('deliver operator', () => {
     });
   });
 
+  it('gives up at once on a refusal that no retry changes, counting the one attempt made', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const album = albumOf('a1', 1);
+      const { sink, attempts } = scriptedSink(
+        () => cold('-#', undefined, new SinkError('the bot may not write here', { reason: 'CHAT_WRITE_FORBIDDEN', retryable: false })),
+        () => cold('r|', { r: receipt }),
+      );
+      const source = cold('a|', { a: { kind: 'album', album } satisfies Step });
+      const result = source.pipe(deliver({ sink, attempts: 5, backoff: 10, random: noJitter, discard: noDiscard, scheduler: testScheduler }));
+      expectObservable(result).toBe('-(u|)', {
+        u: {
+          kind: 'undelivered',
+          album,
+          reason: 'CHAT_WRITE_FORBIDDEN',
+          detail: 'the sink scripted refused the album after 1 attempt: the bot may not write here',
+          attempts: 1,
+        } satisfies Step,
+      });
+      testScheduler.flush();
+      expect(attempts).toEqual(['a1']);
+    });
+  });
+
+  it('hands the sink the delivery context with every album', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const album = albumOf('a1', 1);
+      const context = { archive: 'a.zip', total: 3, uploads: { get: () => undefined, put: () => undefined } };
+      const seen: unknown[] = [];
+      const sink: Sink = {
+        name: 'context',
+        deliver(_album, _signal, given) {
+          seen.push(given);
+          return cold('r|', { r: receipt });
+        },
+      };
+      const source = cold('a|', { a: { kind: 'album', album } satisfies Step });
+      expectObservable(source.pipe(deliver({ sink, context, discard: noDiscard, scheduler: testScheduler }))).toBe('d|', {
+        d: { kind: 'delivered', album, receipt } satisfies Step,
+      });
+      testScheduler.flush();
+      expect(seen).toEqual([context]);
+    });
+  });
+
   it('passes other steps through', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const skipped: Step = { kind: 'skipped', entry: testEntry(0, 'e'), reason: 'empty', detail: 'zero bytes' };

@@ -1,5 +1,43 @@
 import type { ObservableInput } from 'rxjs';
-import type { Album, Receipt } from '../step.js';
+import type { MediaType } from '../entry.js';
+import type { Album, Receipt, TempFile } from '../step.js';
+
+/**
+ * How far the upload of one file got, as a sink that uploads in parts (Telegram) records it, so
+ * that a run after a crash sends only the parts still missing. Kept in the manifest by entry index.
+ */
+export interface UploadRecord {
+  /** The upload's file id, chosen by the sink (a decimal 64-bit integer). */
+  readonly fileId: string;
+  /** Bytes of the file, to tell a stale record from a current one. */
+  readonly size: number;
+  /** Bytes per part. */
+  readonly partSize: number;
+  /** The parts the server confirmed, as merged inclusive ranges: `[[0, 41], [43, 99]]`. */
+  readonly parts: [number, number][];
+}
+
+/**
+ * Where a sink keeps {@link UploadRecord}s between attempts and across crashes. Keys are an entry's
+ * index (`"12"`), or its index and a piece (`"12/3"`) for a file sent in pieces; every record of an
+ * entry is forgotten once the entry is settled.
+ */
+export interface UploadJournal {
+  /** The record under a key, if an earlier attempt or run left one. */
+  get(key: string): UploadRecord | undefined;
+  /** Replaces the record under a key (`undefined` forgets it); written to disk soon, not at once. */
+  put(key: string, record: UploadRecord | undefined): void;
+}
+
+/** What the pipeline tells a sink besides the album itself. */
+export interface DeliveryContext {
+  /** The archive as the user named it. */
+  readonly archive: string;
+  /** Entries in the archive, when the format tells up front (zip). */
+  readonly total?: number;
+  /** Upload progress that survives a crash. */
+  readonly uploads: UploadJournal;
+}
 
 /**
  * Where albums go: a folder ({@link dirSink}) or a Telegram chat. The contract that exactly-once
@@ -16,5 +54,18 @@ export interface Sink {
    * Delivers one album; see the contract above. Returns a promise, or an Observable that emits
    * the receipt once. `signal` aborts a delivery in progress.
    */
-  deliver(album: Album, signal: AbortSignal): ObservableInput<Receipt>;
+  deliver(album: Album, signal: AbortSignal, context?: DeliveryContext): ObservableInput<Receipt>;
+  /**
+   * The media type this sink will deliver a file as, when it differs from the file's own: Telegram
+   * sends a photo over its size or shape limits as a document, which then may not share an album
+   * with photos. Asked once per file, before grouping. Default: the file's own type.
+   */
+  classify?(file: TempFile): Promise<MediaType>;
+  /**
+   * The largest file this sink takes, in bytes; larger entries are skipped as `too-large` before a
+   * byte is written (unless `--max-entry-size` says otherwise). Default: no limit.
+   */
+  readonly maxFileSize?: number;
+  /** Lets go of connections; called once when the run is over. */
+  close?(): Promise<void>;
 }
