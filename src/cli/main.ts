@@ -36,13 +36,15 @@ program
   .command('send')
   .description('deliver every entry of a zip, tar or tar.gz archive to a destination')
   .argument('<archive>', 'the archive file')
-  .requiredOption('--to <destination>', 'where albums go: dir:<folder>')
+  .requiredOption('--to <destination>', 'where albums go: dir:<folder>, or telegram:<@name|id|-100id|me>')
   .option('--state <dir>', 'state folder (manifests, temp files)', defaultStateDir())
   .option('--album-size <n>', 'most files per album, 2 to 10', integer(2, 10), 10)
   .option('--min-free <size>', 'free space to keep on the state folder\'s disk (3GB, 500MiB, bytes)', size, 3_000_000_000)
   .option('--recheck-every <seconds>', 'seconds between free-space checks while paused', integer(1, 86_400), 30)
   .option('--retries <n>', 'retries per album after the first attempt', integer(0, 100), 2)
-  .option('--max-entry-size <size>', 'skip entries larger than this as too-large', size)
+  .option('--max-entry-size <size>', 'skip entries larger than this as too-large (default: the destination\'s limit)', size)
+  .option('--caption <template>', 'Telegram caption: {name} {path} {archive} {index} {total}', '{path}')
+  .option('--split', 'send files over Telegram\'s upload limit as numbered pieces (cat joins them) instead of skipping them', false)
   .option('--retry-failed', 'attempt entries that failed in an earlier run again', false)
   .option('--restart', 'forget what earlier runs of this archive did and start over', false)
   .option('--json', 'print a JSON summary as the last line of stdout', false)
@@ -50,6 +52,16 @@ program
   .action(async (archive: string, options) => {
     const { sendCommand } = await import('./sendCommand.js');
     process.exitCode = await sendCommand(archive, options);
+  });
+
+program
+  .command('login')
+  .description('log in to Telegram as a user (phone, code, 2FA password) and print the session string')
+  .option('--state <dir>', 'state folder, where --save writes config.env', defaultStateDir())
+  .option('--save', 'store the session as TELEGRAM_SESSION in <state>/config.env instead of printing it', false)
+  .action(async (options) => {
+    const { loginCommand } = await import('./loginCommand.js');
+    process.exitCode = await loginCommand(options);
   });
 
 program

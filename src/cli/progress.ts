@@ -6,16 +6,18 @@ import { formatBytes } from './size.js';
 export interface ProgressDisplay {
   /** Updates the line from a pipeline step. */
   update(step: Step): void;
+  /** Shows that the destination asked to wait (a Telegram flood limit). */
+  waiting(seconds: number): void;
   /** Removes the line. */
   stop(): void;
 }
 
 /**
  * A one-line progress display on stderr (with `cli-progress`): entries and bytes done, albums,
- * the entry last finished, and the paused state. When stderr is not a terminal it shows nothing.
+ * the entry last finished, the paused state, and waits the destination asked for. When stderr is not a terminal it shows nothing.
  */
 export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
-  if (!stream.isTTY) return { update() {}, stop() {} };
+  if (!stream.isTTY) return { update() {}, waiting() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -61,6 +63,9 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Pr
         default:
           return;
       }
+    },
+    waiting(seconds) {
+      if (started) show(`Telegram asked to wait ${seconds} s`);
     },
     stop() {
       if (started) bar.stop();

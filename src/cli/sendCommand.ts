@@ -13,6 +13,8 @@ import { formatBytes } from './size.js';
 export interface SendCommandOptions {
   to: string;
   state: string;
+  caption?: string;
+  split?: boolean;
   albumSize: number;
   minFree: number;
   recheckEvery: number;
@@ -84,9 +86,17 @@ function unreadableSummary(error: ArchiveError): Summary {
  * @return The exit code: 0 all delivered or deliberately skipped, 1 some failed.
  */
 export async function sendCommand(archive: string, options: SendCommandOptions): Promise<number> {
-  const sink = await openSink(options.to);
   const log = logger(options.verbose);
   const progress = progressDisplay();
+  const sink = await openSink(options.to, {
+    state: options.state,
+    ...(options.caption !== undefined ? { caption: options.caption } : {}),
+    split: options.split ?? false,
+    onFloodWait: (seconds, request) => {
+      progress.waiting(seconds);
+      log('flood-wait', { seconds, request });
+    },
+  });
   let manifestFile: string | undefined;
   let newThisRun = 0;
   let stoppedBy: NodeJS.Signals | undefined;
@@ -130,6 +140,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
     throw error;
   } finally {
     progress.stop();
+    await sink.close?.();
   }
   if (stoppedBy) {
     process.stderr.write(`unspool: ${archive}: stopped by ${stoppedBy}; run the same command again to resume\n`);

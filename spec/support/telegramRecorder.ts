@@ -1,0 +1,310 @@
+import { createHash } from 'node:crypto';
+import { Api, errors, helpers, type TelegramClient } from 'telegram';
+import { newTelegramClient } from '../../src/sinks/telegram/connectTelegram.js';
+
+/**
+ * Telegram as the tests see it: a real gramjs `TelegramClient` whose `invoke` — the one door every
+ * request of unspool goes through — is replaced by a recorder. The recorder keeps what a server
+ * would (uploaded parts per file id, messages per chat by `random_id`) and answers with the `Api`
+ * objects Telegram sends: `true` for a part, `MessageMediaPhoto`/`MessageMediaDocument` for
+ * `messages.uploadMedia`, `Updates` with `UpdateMessageID` for a send, and the same messages again
+ * for a `random_id` it has seen. Errors are made by gramjs's own `RPCMessageToError`, as the
+ * network layer makes them.
+ */
+
+/** A request as recorded: its class name and the request object itself. */
+export interface RecordedRequest {
+  readonly className: string;
+  readonly request: Api.AnyRequest;
+}
+
+/** One message in the recorded chat. */
+export interface StoredMessage {
+  readonly id: number;
+  readonly randomId: string;
+  readonly caption: string;
+  /** `photo`, or the document's file name. */
+  readonly kind: 'photo' | 'document';
+  readonly fileName?: string;
+  readonly mimeType?: string;
+  readonly attributes: readonly Api.TypeDocumentAttribute[];
+  /** SHA-256 of the uploaded bytes. */
+  readonly sha256: string;
+  readonly size: number;
+  /** The album (`grouped_id`) it went out in, if any. */
+  readonly groupedId?: string;
+}
+
+/** A rule that makes matching requests fail: the first `times` of them (default 1). */
+interface Fault {
+  readonly match: (request: Api.AnyRequest) => boolean;
+  readonly code: number;
+  readonly message: string;
+  times: number;
+}
+
+/** Telegram's side: survives a "crash" of the client, as the real server does. */
+export class TelegramServer {
+  /**
+   * @param keepBytes Keep the bytes of every part, to check what arrived (default). A benchmark
+   * that uploads a gigabyte keeps only their lengths, so that its memory is the client's alone.
+   */
+  constructor(readonly keepBytes = true) {}
+
+  /** Uploaded parts, by file id, by part number. */
+  readonly parts = new Map<string, Map<number, Buffer>>();
+  /** The length of every part received, by `fileId/part`. */
+  readonly partLengths = new Map<string, number>();
+  /** Declared total parts of big uploads, by file id. */
+  readonly totalParts = new Map<string, number>();
+  /** Every message posted, in order. */
+  readonly messages: StoredMessage[] = [];
+  readonly byRandomId = new Map<string, StoredMessage>();
+  /** Media stored by `messages.uploadMedia`, by photo or document id. */
+  readonly media = new Map<string, Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'>>();
+  private nextId = 1000;
+
+  newId(): number {
+    return ++this.nextId;
+  }
+
+  /** Forgets every uploaded part, as Telegram does after a while. */
+  forgetUploads(): void {
+    this.parts.clear();
+    this.totalParts.clear();
+  }
+
+  /** Groups and channels this account can see, as Telegram describes them to it, by id. */
+  readonly chats = new Map<string, Api.Chat | Api.ChatForbidden | Api.Channel | Api.ChannelForbidden>();
+  /** Users this account can see, by id. */
+  readonly users = new Map<string, Api.User>();
+
+  /** Makes a chat or user known to Telegram, so that look-ups by username or id find it. */
+  add(...peers: (Api.Chat | Api.ChatForbidden | Api.Channel | Api.ChannelForbidden | Api.User)[]): void {
+    for (const peer of peers) {
+      if (peer instanceof Api.User) this.users.set(peer.id.toString(), peer);
+      else this.chats.set(peer.id.toString(), peer);
+    }
+  }
+}
+
+const long = (value: string | number) => helpers.returnBigInt(value);
+
+/** A recorder over a real client; see the file's comment. */
+export class TelegramRecorder {
+  readonly client: TelegramClient;
+  readonly requests: RecordedRequest[] = [];
+  private readonly faults: Fault[] = [];
+  /** Called with each request before it is answered (a test can slow requests down here). */
+  onRequest: ((request: Api.AnyRequest) => void | Promise<void>) | undefined;
+  /**
+   * Called after Telegram has acted on a request and before the answer reaches the client. Return
+   * `'lose'` to lose the answer for good, as when the device dies right then.
+   */
+  onAnswered: ((request: Api.AnyRequest) => 'lose' | undefined) | undefined;
+
+  constructor(readonly server = new TelegramServer()) {
+    this.client = newTelegramClient({ apiId: 12345, apiHash: '0123456789abcdef0123456789abcdef' });
+    (this.client as { invoke: TelegramClient['invoke'] }).invoke = (async (request: Api.AnyRequest) => {
+      this.requests.push({ className: request.className, request });
+      await this.onRequest?.(request);
+      const fault = this.faults.find((candidate) => candidate.times > 0 && candidate.match(request));
+      if (fault) {
+        fault.times--;
+        throw errors.RPCMessageToError(new Api.RpcError({ errorCode: fault.code, errorMessage: fault.message }), request);
+      }
+      const answer = this.answer(request);
+      if (this.onAnswered?.(request) === 'lose') return new Promise(() => {});
+      return answer;
+    }) as TelegramClient['invoke'];
+  }
+
+  /** Makes the next `times` requests of a class (and matching `where`) fail with an RPC error. */
+  fail(className: string, code: number, message: string, options: { times?: number; where?: (request: Api.AnyRequest) => boolean } = {}): void {
+    this.faults.push({ match: (request) => request.className === className && (options.where?.(request) ?? true), code, message, times: options.times ?? 1 });
+  }
+
+  /** The recorded requests of one class. */
+  of<C extends Api.AnyRequest>(className: string): C[] {
+    return this.requests.filter((entry) => entry.className === className).map((entry) => entry.request as C);
+  }
+
+  private answer(request: Api.AnyRequest): unknown {
+    const { server } = this;
+    if (request instanceof Api.upload.SaveFilePart || request instanceof Api.upload.SaveBigFilePart) {
+      const id = request.fileId.toString();
+      if (request.bytes.length > 512 * 1024 || (request.bytes.length % 1024 !== 0 && request instanceof Api.upload.SaveBigFilePart && request.filePart < request.fileTotalParts - 1)) {
+        throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'FILE_PART_SIZE_INVALID' }), request);
+      }
+      if (request instanceof Api.upload.SaveBigFilePart) server.totalParts.set(id, request.fileTotalParts);
+      const parts = server.parts.get(id) ?? new Map<number, Buffer>();
+      parts.set(request.filePart, server.keepBytes ? Buffer.from(request.bytes) : Buffer.alloc(0));
+      server.partLengths.set(`${id}/${request.filePart}`, request.bytes.length);
+      server.parts.set(id, parts);
+      return true;
+    }
+    if (request instanceof Api.messages.UploadMedia) {
+      const stored = this.storeUploaded(request.media, request);
+      const id = long(server.newId());
+      server.media.set(id.toString(), stored);
+      const reference = Buffer.from('ref');
+      if (stored.kind === 'photo') {
+        return new Api.MessageMediaPhoto({
+          photo: new Api.Photo({ id, accessHash: long(7), fileReference: reference, date: 1_700_000_000, sizes: [], dcId: 2 }),
+        });
+      }
+      return new Api.MessageMediaDocument({
+        document: new Api.Document({
+          id,
+          accessHash: long(7),
+          fileReference: reference,
+          date: 1_700_000_000,
+          mimeType: stored.mimeType ?? 'application/octet-stream',
+          size: long(stored.size),
+          dcId: 2,
+          attributes: [...stored.attributes],
+        }),
+      });
+    }
+    if (request instanceof Api.messages.SendMedia) {
+      const message = this.post(String(request.randomId), request.message, this.mediaOf(request.media, request));
+      return this.updates([message]);
+    }
+    if (request instanceof Api.messages.SendMultiMedia) {
+      if (request.multiMedia.length < 2 || request.multiMedia.length > 10) {
+        throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MULTI_MEDIA_TOO_LONG' }), request);
+      }
+      const groupedId = String(server.newId());
+      const items = request.multiMedia.map((single) => ({ single, media: this.mediaOf(single.media, request) }));
+      const kinds = new Set(items.map(({ media }) => (media.kind === 'photo' || media.mimeType?.startsWith('video/') ? 'visual' : media.kind)));
+      if (kinds.size > 1) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MEDIA_INVALID' }), request);
+      return this.updates(items.map(({ single, media }) => this.post(String(single.randomId), single.message, media, groupedId)));
+    }
+    const found = this.lookUp(request);
+    if (found !== undefined) return found;
+    throw new Error(`the recorder has no answer for ${request.className}`);
+  }
+
+  /**
+   * Answers the look-ups of `resolveChat` from the chats and users the server knows, with the
+   * errors Telegram gives for names and ids it does not know.
+   */
+  private lookUp(request: Api.AnyRequest): unknown {
+    const { server } = this;
+    const refuse = (message: string) => errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: message }), request);
+    if (request instanceof Api.contacts.ResolveUsername) {
+      const wanted = request.username.toLowerCase();
+      const user = [...server.users.values()].find((candidate) => candidate.username?.toLowerCase() === wanted);
+      if (user) return new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: user.id }), chats: [], users: [user] });
+      const chat = [...server.chats.values()].find((candidate) => candidate instanceof Api.Channel && candidate.username?.toLowerCase() === wanted);
+      if (chat) return new Api.contacts.ResolvedPeer({ peer: new Api.PeerChannel({ channelId: chat.id }), chats: [chat], users: [] });
+      throw refuse('USERNAME_NOT_OCCUPIED');
+    }
+    if (request instanceof Api.channels.GetChannels) {
+      const chats = request.id.map((input) => {
+        const chat = input instanceof Api.InputChannel ? server.chats.get(input.channelId.toString()) : undefined;
+        if (!(chat instanceof Api.Channel || chat instanceof Api.ChannelForbidden)) throw refuse('CHANNEL_INVALID');
+        // A bot may name a channel with access hash 0; any other hash must be the right one.
+        if (input instanceof Api.InputChannel && !input.accessHash.isZero() && !input.accessHash.equals(chat.accessHash ?? long(0))) throw refuse('CHANNEL_INVALID');
+        return chat;
+      });
+      return new Api.messages.Chats({ chats });
+    }
+    if (request instanceof Api.messages.GetChats) {
+      const chats = request.id.map((id) => {
+        const chat = server.chats.get(id.toString());
+        if (!(chat instanceof Api.Chat || chat instanceof Api.ChatForbidden)) throw refuse('CHAT_ID_INVALID');
+        return chat;
+      });
+      return new Api.messages.Chats({ chats });
+    }
+    if (request instanceof Api.users.GetUsers) {
+      // Telegram leaves out the users it does not know instead of failing the request.
+      return request.id.flatMap((input) => {
+        const user = input instanceof Api.InputUser ? server.users.get(input.userId.toString()) : undefined;
+        return user ? [user] : [];
+      });
+    }
+    return undefined;
+  }
+
+  /** Checks an uploaded file's parts as Telegram does, and returns the SHA-256 and size of what it holds. */
+  private uploaded(file: Api.TypeInputFile, request: Api.AnyRequest): { sha256: string; size: number } {
+    if (!(file instanceof Api.InputFile || file instanceof Api.InputFileBig)) {
+      throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'FILE_PARTS_INVALID' }), request);
+    }
+    const id = file.id.toString();
+    const parts = this.server.parts.get(id);
+    if (!parts) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'FILE_PARTS_INVALID' }), request);
+    const big = file instanceof Api.InputFileBig;
+    if (big !== this.server.totalParts.has(id)) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'FILE_PARTS_INVALID' }), request);
+    for (let part = 0; part < file.parts; part++) {
+      if (!parts.has(part)) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: `FILE_PART_${part}_MISSING` }), request);
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    for (let part = 0; part < file.parts; part++) {
+      hash.update(parts.get(part)!);
+      size += this.server.partLengths.get(`${id}/${part}`)!;
+    }
+    return { sha256: hash.digest('hex'), size };
+  }
+
+  private storeUploaded(media: Api.TypeInputMedia, request: Api.AnyRequest): Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'> {
+    if (media instanceof Api.InputMediaUploadedPhoto) {
+      return { kind: 'photo', attributes: [], ...this.uploaded(media.file, request) };
+    }
+    if (media instanceof Api.InputMediaUploadedDocument) {
+      const uploaded = this.uploaded(media.file, request);
+      const fileName = media.attributes.find((attribute): attribute is Api.DocumentAttributeFilename => attribute instanceof Api.DocumentAttributeFilename)?.fileName;
+      return {
+        kind: 'document',
+        ...(fileName !== undefined ? { fileName } : {}),
+        mimeType: media.mimeType,
+        attributes: media.attributes,
+        ...uploaded,
+      };
+    }
+    throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MEDIA_INVALID' }), request);
+  }
+
+  private mediaOf(media: Api.TypeInputMedia, request: Api.AnyRequest): Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'> {
+    if (media instanceof Api.InputMediaPhoto && media.id instanceof Api.InputPhoto) return this.storedMediaOf(media.id.id.toString(), request);
+    if (media instanceof Api.InputMediaDocument && media.id instanceof Api.InputDocument) return this.storedMediaOf(media.id.id.toString(), request);
+    return this.storeUploaded(media, request);
+  }
+
+  private storedMediaOf(id: string, request: Api.AnyRequest) {
+    const stored = this.server.media.get(id);
+    if (!stored) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MEDIA_INVALID' }), request);
+    return stored;
+  }
+
+  /** Posts a message, or returns the one already posted under this `random_id`. */
+  private post(randomId: string, caption: string, media: Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'>, groupedId?: string): StoredMessage {
+    const earlier = this.server.byRandomId.get(randomId);
+    if (earlier) return earlier;
+    const message: StoredMessage = { id: this.server.newId(), randomId, caption, ...media, ...(groupedId ? { groupedId } : {}) };
+    this.server.messages.push(message);
+    this.server.byRandomId.set(randomId, message);
+    return message;
+  }
+
+  private updates(messages: readonly StoredMessage[]): Api.Updates {
+    const peer = new Api.PeerUser({ userId: long(42) });
+    return new Api.Updates({
+      updates: messages.flatMap((message) => [
+        new Api.UpdateMessageID({ id: message.id, randomId: long(message.randomId) }),
+        new Api.UpdateNewMessage({
+          message: new Api.Message({ id: message.id, peerId: peer, date: 1_700_000_000, message: message.caption, out: true }),
+          pts: message.id,
+          ptsCount: 1,
+        }),
+      ]),
+      users: [],
+      chats: [],
+      date: 1_700_000_000,
+      seq: 0,
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import type { Sink } from '../sink.js';
+import { connectTelegram } from './connectTelegram.js';
+import { resolveChat } from './resolveChat.js';
+import type { FloodWaitListener } from './telegramCall.js';
+import { premiumUploadLimit, telegramSink, uploadLimit } from './telegramSink.js';
+import { telegramSettings } from './telegramSettings.js';
+
+/** Options of {@link openTelegramSink}. */
+export interface OpenTelegramSinkOptions {
+  /** The state folder, where `config.env` may be. */
+  readonly state: string;
+  /** Caption template. */
+  readonly caption?: string;
+  /** Send files over the upload limit in pieces instead of skipping them. */
+  readonly split?: boolean;
+  /** Told when Telegram asks to wait. */
+  readonly onFloodWait?: FloodWaitListener;
+  /** The environment. Default: `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Opens `--to telegram:<chat>`: reads the settings, connects and logs in once, and resolves the
+ * chat, all before any entry is read, so a bad setting costs nothing. The sink's upload limit is
+ * the account's (2000 MiB, 4000 MiB with Premium); `close()` disconnects.
+ */
+export async function openTelegramSink(chat: string, options: OpenTelegramSinkOptions): Promise<Sink> {
+  const settings = await telegramSettings(options.env ?? process.env, options.state);
+  const connection = await connectTelegram(settings);
+  try {
+    const { peer } = await resolveChat(connection.client, chat, connection.isBot);
+    const sink = telegramSink({
+      client: connection.client,
+      peer,
+      chat,
+      ...(options.caption !== undefined ? { caption: options.caption } : {}),
+      ...(options.onFloodWait ? { onFloodWait: options.onFloodWait } : {}),
+      maxFileSize: connection.premium ? premiumUploadLimit : uploadLimit,
+      split: options.split ?? false,
+      disconnect: connection.close,
+    });
+    return sink;
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}

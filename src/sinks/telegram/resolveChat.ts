@@ -1,0 +1,100 @@
+import { Api, helpers, type TelegramClient } from 'telegram';
+import { ConfigError } from '../../errors.js';
+import { describeTelegramError, rpcErrorName } from './telegramErrors.js';
+
+/** Where albums may go, once resolved: the peer to send to, and who is sending. */
+export interface ResolvedChat {
+  readonly peer: Api.TypeInputPeer;
+  /** Words for messages: `@name` or the title. */
+  readonly title: string;
+}
+
+const unknownChat = /^(USERNAME_NOT_OCCUPIED|USERNAME_INVALID|CHANNEL_INVALID|CHANNEL_PRIVATE|PEER_ID_INVALID|CHAT_ID_INVALID|USER_ID_INVALID)$/;
+
+function cannotPost(chat: string, why: string): ConfigError {
+  return new ConfigError(`--to telegram:${chat}: ${why}`);
+}
+
+/** Refuses a group or channel the account cannot post media to, before any entry is read. */
+function checkRights(chat: string, found: Api.TypeChat): void {
+  if (found instanceof Api.ChatForbidden || found instanceof Api.ChannelForbidden) throw cannotPost(chat, 'this account was removed from that chat');
+  if (found instanceof Api.Chat) {
+    if (found.left || found.deactivated) throw cannotPost(chat, 'this account is not a member of that group');
+    if (!found.creator && !found.adminRights && found.defaultBannedRights?.sendMedia) throw cannotPost(chat, 'members may not send media in that group');
+    return;
+  }
+  if (found instanceof Api.Channel) {
+    if (found.left && !found.creator) throw cannotPost(chat, 'this account is not a member of that chat; add it first');
+    const admin = found.creator || found.adminRights !== undefined;
+    if (found.broadcast && !(found.creator || found.adminRights?.postMessages)) throw cannotPost(chat, 'only admins with the right to post may post in that channel');
+    if (!admin && (found.bannedRights?.sendMedia || found.defaultBannedRights?.sendMedia)) throw cannotPost(chat, 'this account may not send media in that group');
+  }
+}
+
+function peerOfChat(found: Api.TypeChat): Api.TypeInputPeer {
+  if (found instanceof Api.Channel) return new Api.InputPeerChannel({ channelId: found.id, accessHash: found.accessHash ?? helpers.returnBigInt(0) });
+  return new Api.InputPeerChat({ chatId: found.id });
+}
+
+function titleOf(found: Api.TypeChat | Api.TypeUser): string {
+  if (found instanceof Api.User) return found.username ? `@${found.username}` : [found.firstName, found.lastName].filter(Boolean).join(' ');
+  if (found instanceof Api.Channel) return found.username ? `@${found.username}` : found.title;
+  return 'title' in found ? found.title : String(found.id);
+}
+
+async function lookUp(client: TelegramClient, chat: string, isBot: boolean): Promise<Api.TypeChat | Api.User | 'self'> {
+  if (chat === 'me') {
+    if (isBot) throw new ConfigError('--to telegram:me: a bot has no Saved Messages; name a chat the bot is in, or log in as a user (unspool login)');
+    return 'self';
+  }
+  const channel = /^-100(\d+)$/.exec(chat);
+  if (channel) {
+    const answer = await client.invoke(new Api.channels.GetChannels({ id: [new Api.InputChannel({ channelId: helpers.returnBigInt(channel[1]!), accessHash: helpers.returnBigInt(0) })] }));
+    return answer.chats[0]!;
+  }
+  const group = /^-(\d+)$/.exec(chat);
+  if (group) return (await client.invoke(new Api.messages.GetChats({ id: [helpers.returnBigInt(group[1]!)] }))).chats[0]!;
+  if (/^\d+$/.test(chat)) {
+    const [user] = await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUser({ userId: helpers.returnBigInt(chat), accessHash: helpers.returnBigInt(0) })] }));
+    if (!(user instanceof Api.User)) throw cannotPost(chat, 'no such user');
+    return user;
+  }
+  const username = /^@?([A-Za-z]\w{3,31})$/.exec(chat);
+  if (!username) throw new ConfigError(`--to telegram:${chat}: expected @username, a numeric id, a -100… channel id, or me`);
+  const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username: username[1]! }));
+  const { peer } = resolved;
+  if (peer instanceof Api.PeerUser) {
+    const user = resolved.users.find((candidate) => candidate.id.equals(peer.userId));
+    if (user instanceof Api.User) return user;
+  } else {
+    const id = peer instanceof Api.PeerChannel ? peer.channelId : peer.chatId;
+    const found = resolved.chats.find((candidate) => candidate.id.equals(id));
+    if (found) return found;
+  }
+  throw cannotPost(chat, 'Telegram resolved the name to nothing it described');
+}
+
+/**
+ * Resolves a `--to telegram:<chat>` value once, at start: `@username` (or a bare username), a
+ * numeric user id, a `-…` group id, a `-100…` channel or supergroup id, or `me` (Saved Messages,
+ * user accounts only). A chat that does not exist, or where this account may not post media, is a
+ * {@link ConfigError} (exit 2) before any entry is read. Uses only `client.invoke`.
+ */
+export async function resolveChat(client: TelegramClient, chat: string, isBot: boolean): Promise<ResolvedChat> {
+  let found: Awaited<ReturnType<typeof lookUp>>;
+  try {
+    found = await lookUp(client, chat, isBot);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const name = rpcErrorName(error);
+    if (name && unknownChat.test(name)) throw cannotPost(chat, `no such chat, or this account cannot see it (${name})`);
+    throw new ConfigError(`--to telegram:${chat}: could not look the chat up: ${describeTelegramError(error)}`);
+  }
+  if (found === 'self') return { peer: new Api.InputPeerSelf(), title: 'Saved Messages' };
+  if (found instanceof Api.User) {
+    if (found.deleted) throw cannotPost(chat, 'that account is deleted');
+    return { peer: new Api.InputPeerUser({ userId: found.id, accessHash: found.accessHash ?? helpers.returnBigInt(0) }), title: titleOf(found) };
+  }
+  checkRights(chat, found);
+  return { peer: peerOfChat(found), title: titleOf(found) };
+}

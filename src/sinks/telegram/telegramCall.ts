@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Api, TelegramClient } from 'telegram';
+import { floodWaitSeconds } from './telegramErrors.js';
+
+/**
+ * The promise's outcome, or a rejection as soon as the signal aborts: an abandoned delivery does
+ * not wait for an answer that may never come, so its files are closed at once.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** Waits some milliseconds, or rejects when the signal aborts. Injectable for virtual time. */
+export type Wait = (milliseconds: number, signal: AbortSignal) => Promise<void>;
+
+/** The default {@link Wait}: a real timer. */
+export const realWait: Wait = (milliseconds, signal) => sleep(milliseconds, undefined, { signal });
+
+/** Something to tell the user while a request waits out a flood limit. */
+export type FloodWaitListener = (seconds: number, request: string) => void;
+
+/** Sends one request over {@link TelegramClient.invoke} and returns its answer. */
+export type TelegramCall = <R extends Api.AnyRequest>(request: R, signal: AbortSignal) => Promise<R['__response']>;
+
+/**
+ * Every request unspool sends goes through here, to `client.invoke`. A `FLOOD_WAIT_X` or
+ * `SLOWMODE_WAIT_X` answer waits exactly the seconds asked and sends the same request again; such a wait does not count as a failed attempt. gramjs's
+ * own sleeping on floods is switched off (`floodSleepThreshold: 0`) so that the wait is seen.
+ *
+ * @param client The connected client; only its `invoke` is used.
+ * @param wait How to wait. Default: a real timer.
+ * @param onFloodWait Told of each wait before it starts.
+ */
+export function telegramCall(client: TelegramClient, wait: Wait = realWait, onFloodWait?: FloodWaitListener): TelegramCall {
+  return async (request, signal) => {
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        return await untilAborted(client.invoke(request), signal);
+      } catch (error) {
+        const seconds = floodWaitSeconds(error);
+        if (seconds === undefined) throw error;
+        onFloodWait?.(seconds, request.className);
+        await wait(seconds * 1000, signal);
+      }
+    }
+  };
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { Api, helpers } from 'telegram';
+import { addToRanges, inRanges } from '../../ranges.js';
+import type { UploadRecord } from '../sink.js';
+import type { TelegramCall, Wait } from './telegramCall.js';
+import { isTransient } from './telegramErrors.js';
+
+/** Bytes per part: Telegram's largest (512 KiB), so a 2000 MiB file fits in its 4000 parts. */
+export const partSize = 512 * 1024;
+
+/** Files over this many bytes must be uploaded with `upload.saveBigFilePart`. */
+export const bigFileThreshold = 10 * 1024 * 1024;
+
+/** Options of {@link uploadFile}. */
+export interface UploadFileOptions {
+  /** Sends a request to Telegram. */
+  readonly call: TelegramCall;
+  /** The temp file. */
+  readonly path: string;
+  /** Where in the file the upload starts, for one piece of a split file. Default: 0. */
+  readonly offset?: number;
+  /** Bytes to upload: the file's size, or the piece's. */
+  readonly size: number;
+  /** The file name Telegram records for it. */
+  readonly name: string;
+  /** How far an earlier attempt or run got; parts it confirmed are not sent again. */
+  readonly earlier?: UploadRecord | undefined;
+  /** Told after every confirmed part, with the whole progress so far. */
+  readonly onPart?: (record: UploadRecord) => void;
+  /** Parts in flight at once; each holds one part of memory. Default: 4. */
+  readonly workers?: number;
+  /** Tries per part for timeouts and dropped connections. Default: 5. */
+  readonly tries?: number;
+  /** How to wait between tries. */
+  readonly wait: Wait;
+  readonly signal: AbortSignal;
+}
+
+/** A new upload's file id: a random 64-bit integer, as a decimal string. */
+function newFileId(): string {
+  return helpers.readBigIntFromBuffer(randomBytes(8), true, true).toString();
+}
+
+/**
+ * Uploads a file to Telegram in 512 KiB parts, read from disk one part per worker, so memory is
+ * `workers × 512 KiB` whatever the file's size. Files over 10 MiB go with `upload.saveBigFilePart`,
+ * the others with `upload.saveFilePart`. Parts that `earlier` says are confirmed are skipped, which
+ * is how an upload goes on after a crash; `onPart` hears of each new one so it can be recorded.
+ * A part that times out is sent again, after 1, 2, 4… seconds.
+ *
+ * gramjs's own `uploadFile` is not used: it sends parts through a side channel that bypasses
+ * `invoke`, keeps no record of confirmed parts, and cannot resume.
+ *
+ * @return The `InputFile` (or `InputFileBig`) that names the upload in a later request.
+ */
+export async function uploadFile(options: UploadFileOptions): Promise<Api.InputFile | Api.InputFileBig> {
+  const { call, path, offset = 0, size, name, earlier, onPart, workers = 4, tries = 5, wait, signal } = options;
+  const big = size > bigFileThreshold;
+  const totalParts = Math.max(1, Math.ceil(size / partSize));
+  const usable = earlier && earlier.size === size && earlier.partSize === partSize;
+  const fileId = usable ? earlier.fileId : newFileId();
+  const parts: [number, number][] = usable ? earlier.parts.map(([first, last]) => [first, last]) : [];
+  const missing: number[] = [];
+  for (let part = 0; part < totalParts; part++) if (!inRanges(parts, part)) missing.push(part);
+
+  const file = await open(path, 'r');
+  try {
+    const sendPart = async (part: number, buffer: Buffer): Promise<void> => {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(partSize, size - part * partSize), offset + part * partSize);
+      const bytes = buffer.subarray(0, bytesRead);
+      const id = helpers.returnBigInt(fileId);
+      const request = big
+        ? new Api.upload.SaveBigFilePart({ fileId: id, filePart: part, fileTotalParts: totalParts, bytes })
+        : new Api.upload.SaveFilePart({ fileId: id, filePart: part, bytes });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (!(await call(request, signal))) throw new Error(`Telegram did not confirm part ${part} of ${name}`);
+          break;
+        } catch (error) {
+          if (attempt >= tries || !isTransient(error) || signal.aborted) throw error;
+          await wait(1000 * 2 ** (attempt - 1), signal);
+        }
+      }
+      addToRanges(parts, part);
+      onPart?.({ fileId, size, partSize, parts: parts.map(([first, last]) => [first, last]) });
+    };
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      // One buffer per worker, reused for every part it sends.
+      const buffer = Buffer.allocUnsafe(partSize);
+      while (!failure && next < missing.length) {
+        try {
+          await sendPart(missing[next++]!, buffer);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    // Every worker is done (the first failure stops the others) before the file is closed.
+    await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, worker));
+    if (failure) throw failure.error;
+  } finally {
+    await file.close();
+  }
+  const id = helpers.returnBigInt(fileId);
+  return big ? new Api.InputFileBig({ id, parts: totalParts, name }) : new Api.InputFile({ id, parts: totalParts, name, md5Checksum: '' });
+}

@@ -1,0 +1,15 @@
+/**
+ * The Telegram sink for use from code: `import { telegramSink } from 'unspool/telegram'`. A subpath
+ * of its own so that `import 'unspool'` does not load gramjs (some 40 MB and 300 ms) for programs
+ * that deliver into folders.
+ */
+export { telegramSink, uploadLimit, premiumUploadLimit, type TelegramSinkOptions } from './sinks/telegram/telegramSink.js';
+export { connectTelegram, newTelegramClient, type TelegramConnection } from './sinks/telegram/connectTelegram.js';
+export { resolveChat, type ResolvedChat } from './sinks/telegram/resolveChat.js';
+export { telegramSettings, telegramApp, configFileName, type TelegramSettings, type TelegramLogin } from './sinks/telegram/telegramSettings.js';
+export { openTelegramSink, type OpenTelegramSinkOptions } from './sinks/telegram/openTelegramSink.js';
+export { uploadFile, partSize, bigFileThreshold, type UploadFileOptions } from './sinks/telegram/uploadFile.js';
+export { readMediaInfo, fitsAsPhoto, photoLimits, type MediaInfo } from './sinks/telegram/mediaInfo.js';
+export { caption, captionLimit, captionPlaceholders, type CaptionFields } from './sinks/telegram/caption.js';
+export { randomIdOf } from './sinks/telegram/randomId.js';
+export { telegramCall, type TelegramCall, type Wait, type FloodWaitListener } from './sinks/telegram/telegramCall.js';
