@@ -137,6 +137,6 @@ describe('unspool send', () => {
     await writeZip(archive, photos);
     const result = await runCli(['send', archive, '--to', 'ftp:somewhere', '--state', workspace.state]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('unspool: --to "ftp:somewhere": expected dir:<folder>\n');
+    expect(result.stderr).toBe('unspool: --to "ftp:somewhere": expected dir:<folder> or telegram:<chat>\n');
   });
 });
