@@ -32,5 +32,10 @@ export function caption(template: string, fields: CaptionFields): string {
     total: fields.total === undefined ? '?' : String(fields.total),
   };
   const text = template.replace(/\{(\w+)\}/g, (whole, word: string) => values[word] ?? whole);
-  return text.length <= captionLimit ? text : `${text.slice(0, captionLimit - 1)}…`;
+  if (text.length <= captionLimit) return text;
+  // Never between the two halves of a character outside the BMP (an emoji): a lone half is not text.
+  let end = captionLimit - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
 }

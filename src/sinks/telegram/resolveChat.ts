@@ -1,5 +1,6 @@
 import { Api, helpers, type TelegramClient } from 'telegram';
 import { ConfigError } from '../../errors.js';
+import { realWait, telegramCall, type Wait } from './telegramCall.js';
 import { describeTelegramError, rpcErrorName } from './telegramErrors.js';
 
 /** Where albums may go, once resolved: the peer to send to, and who is sending. */
@@ -42,26 +43,32 @@ function titleOf(found: Api.TypeChat | Api.TypeUser): string {
   return 'title' in found ? found.title : String(found.id);
 }
 
-async function lookUp(client: TelegramClient, chat: string, isBot: boolean): Promise<Api.TypeChat | Api.User | 'self'> {
+/** The Bot API's offset of channel ids: a channel or supergroup `c` is `-(1000000000000 + c)`. */
+const channelOffset = 1_000_000_000_000n;
+
+async function lookUp(call: (request: Api.AnyRequest) => Promise<unknown>, chat: string, isBot: boolean): Promise<Api.TypeChat | Api.User | 'self'> {
   if (chat === 'me') {
     if (isBot) throw new ConfigError('--to telegram:me: a bot has no Saved Messages; name a chat the bot is in, or log in as a user (unspool login)');
     return 'self';
   }
-  const channel = /^-100(\d+)$/.exec(chat);
-  if (channel) {
-    const answer = await client.invoke(new Api.channels.GetChannels({ id: [new Api.InputChannel({ channelId: helpers.returnBigInt(channel[1]!), accessHash: helpers.returnBigInt(0) })] }));
-    return answer.chats[0]!;
+  if (/^-\d+$/.test(chat)) {
+    // Ids as the Bot API and most clients show them: -100… for channels and supergroups, -… for groups.
+    const id = -BigInt(chat);
+    if (id > channelOffset) {
+      const channelId = helpers.returnBigInt((id - channelOffset).toString());
+      const answer = (await call(new Api.channels.GetChannels({ id: [new Api.InputChannel({ channelId, accessHash: helpers.returnBigInt(0) })] }))) as Api.messages.TypeChats;
+      return answer.chats[0]!;
+    }
+    return ((await call(new Api.messages.GetChats({ id: [helpers.returnBigInt(id.toString())] }))) as Api.messages.TypeChats).chats[0]!;
   }
-  const group = /^-(\d+)$/.exec(chat);
-  if (group) return (await client.invoke(new Api.messages.GetChats({ id: [helpers.returnBigInt(group[1]!)] }))).chats[0]!;
   if (/^\d+$/.test(chat)) {
-    const [user] = await client.invoke(new Api.users.GetUsers({ id: [new Api.InputUser({ userId: helpers.returnBigInt(chat), accessHash: helpers.returnBigInt(0) })] }));
+    const [user] = (await call(new Api.users.GetUsers({ id: [new Api.InputUser({ userId: helpers.returnBigInt(chat), accessHash: helpers.returnBigInt(0) })] }))) as Api.TypeUser[];
     if (!(user instanceof Api.User)) throw cannotPost(chat, 'no such user');
     return user;
   }
   const username = /^@?([A-Za-z]\w{3,31})$/.exec(chat);
   if (!username) throw new ConfigError(`--to telegram:${chat}: expected @username, a numeric id, a -100… channel id, or me`);
-  const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username: username[1]! }));
+  const resolved = (await call(new Api.contacts.ResolveUsername({ username: username[1]! }))) as Api.contacts.ResolvedPeer;
   const { peer } = resolved;
   if (peer instanceof Api.PeerUser) {
     const user = resolved.users.find((candidate) => candidate.id.equals(peer.userId));
@@ -78,12 +85,15 @@ async function lookUp(client: TelegramClient, chat: string, isBot: boolean): Pro
  * Resolves a `--to telegram:<chat>` value once, at start: `@username` (or a bare username), a
  * numeric user id, a `-…` group id, a `-100…` channel or supergroup id, or `me` (Saved Messages,
  * user accounts only). A chat that does not exist, or where this account may not post media, is a
- * {@link ConfigError} (exit 2) before any entry is read. Uses only `client.invoke`.
+ * {@link ConfigError} (exit 2) before any entry is read. Uses only `client.invoke`, through
+ * {@link telegramCall}, so a flood wait on the look-up is waited out.
  */
-export async function resolveChat(client: TelegramClient, chat: string, isBot: boolean): Promise<ResolvedChat> {
+export async function resolveChat(client: TelegramClient, chat: string, isBot: boolean, wait: Wait = realWait): Promise<ResolvedChat> {
   let found: Awaited<ReturnType<typeof lookUp>>;
+  const send = telegramCall(client, wait);
+  const signal = new AbortController().signal;
   try {
-    found = await lookUp(client, chat, isBot);
+    found = await lookUp((request) => send(request, signal), chat, isBot);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const name = rpcErrorName(error);

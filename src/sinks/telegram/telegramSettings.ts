@@ -38,6 +38,7 @@ interface TelegramApp {
   readonly apiHash: string;
   readonly where: string;
   readonly value: (name: string) => string | undefined;
+  readonly fromEnvironment: (name: string) => string | undefined;
 }
 
 /**
@@ -48,19 +49,18 @@ export async function telegramApp(env: NodeJS.ProcessEnv, state: string): Promis
   const file = join(state, configFileName);
   const fromFile = await readConfigFile(file);
   const where = `in the environment or in ${file}`;
-  const value = (name: string): string | undefined => {
-    const found = env[name] ?? fromFile[name];
-    return found === undefined || found.trim() === '' ? undefined : found.trim();
-  };
+  const set = (found: string | undefined) => (found === undefined || found.trim() === '' ? undefined : found.trim());
+  // A variable set to nothing in the environment is as good as unset: the file's value counts.
+  const value = (name: string): string | undefined => set(env[name]) ?? set(fromFile[name]);
   const apiId = value('TELEGRAM_API_ID');
   const apiHash = value('TELEGRAM_API_HASH');
   if (apiId === undefined || apiHash === undefined) {
     const missing = apiId === undefined ? 'TELEGRAM_API_ID' : 'TELEGRAM_API_HASH';
     throw new ConfigError(`${missing} is not set: ${apiHint}, and set TELEGRAM_API_ID and TELEGRAM_API_HASH ${where}`);
   }
-  if (!/^[1-9]\d{0,11}$/.test(apiId)) throw new ConfigError(`TELEGRAM_API_ID must be the number my.telegram.org shows as api_id: ${apiHint}`);
+  if (!/^[1-9]\d{0,9}$/.test(apiId) || Number(apiId) > 2 ** 31 - 1) throw new ConfigError(`TELEGRAM_API_ID must be the number my.telegram.org shows as api_id: ${apiHint}`);
   if (!/^[0-9a-f]{32}$/i.test(apiHash)) throw new ConfigError(`TELEGRAM_API_HASH must be the 32 hex digits my.telegram.org shows as api_hash: ${apiHint}`);
-  return { apiId: Number(apiId), apiHash, where, value };
+  return { apiId: Number(apiId), apiHash, where, value, fromEnvironment: (name) => set(env[name]) };
 }
 
 /**
@@ -72,9 +72,12 @@ export async function telegramApp(env: NodeJS.ProcessEnv, state: string): Promis
  * @param state The state folder, where the config file may be.
  */
 export async function telegramSettings(env: NodeJS.ProcessEnv, state: string): Promise<TelegramSettings> {
-  const { apiId, apiHash, where, value } = await telegramApp(env, state);
-  const bot = value('TELEGRAM_BOT_TOKEN');
-  const session = value('TELEGRAM_SESSION');
+  const { apiId, apiHash, where, value, fromEnvironment } = await telegramApp(env, state);
+  // The login is taken whole from one place: the environment if it names one, else the file.
+  const loginFromEnvironment = fromEnvironment('TELEGRAM_BOT_TOKEN') !== undefined || fromEnvironment('TELEGRAM_SESSION') !== undefined;
+  const login = loginFromEnvironment ? fromEnvironment : value;
+  const bot = login('TELEGRAM_BOT_TOKEN');
+  const session = login('TELEGRAM_SESSION');
   if (bot !== undefined && session !== undefined) {
     throw new ConfigError(`both TELEGRAM_BOT_TOKEN and TELEGRAM_SESSION are set ${where}: keep the one to send as`);
   }
