@@ -14,7 +14,7 @@ export interface RandomAccessSource {
 }
 
 /** Read size for archive files: large enough that a stored entry streams at disk speed. */
-const readChunk = 1024 * 1024;
+const readChunk = 256 * 1024;
 
 /**
  * A {@link RandomAccessSource} over a local file. Every `stream` opens its own descriptor, so an
