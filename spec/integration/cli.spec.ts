@@ -100,6 +100,24 @@ describe('unspool send', () => {
   });
 
   it.each([
+    ['a tar', (bytes: Buffer) => bytes, 'cut.tar'],
+    ['a tar.gz', (bytes: Buffer) => gzipSync(bytes), 'cut.tar.gz'],
+  ])('exits 1 for %s cut exactly between two entries, saying it is cut short', async (_, encode, name) => {
+    const archive = join(workspace.root, name);
+    const items = photos.slice(0, 4);
+    const whole = await tarBytes(items);
+    // Each entry is a 512-byte header and its data padded to 512 bytes: cut after the second one.
+    const cut = items.slice(0, 2).reduce((at, item) => at + 512 + Math.ceil(item.data.length / 512) * 512, 0);
+    await writeFile(archive, encode(whole.subarray(0, cut)));
+    const result = await unspool(archive);
+    expect(result.code).toBe(1);
+    expect(deliveredFiles(await readAlbums(workspace.out)).map((file) => file.entry)).toEqual(['p1.jpg', 'p2.jpg']);
+    expect(result.summary?.failed).toEqual([expect.objectContaining({ reason: 'archive-broken', detail: expect.stringContaining('cut short') })]);
+    expect(result.stderr).toMatch(new RegExp(`^unspool: ${archive}: the archive breaks after entry 2: .*cut short`, 'm'));
+    await expectCleanState();
+  });
+
+  it.each([
     ['random bytes', pseudoRandomBytes(5_000, 'noise')],
     ['a plain text file', textBytes(5_000, 'plain text')],
     ['a gzip of a file that is not a tar', gzipSync(textBytes(5_000, 'gzipped'))],

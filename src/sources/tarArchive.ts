@@ -4,7 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { Observable } from 'rxjs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { constants, createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Entry, EntryBytes, EntryKind } from '../entry.js';
 import { ArchiveError, describeError } from '../errors.js';
@@ -12,6 +12,10 @@ import { mediaTypeOf } from '../mediaType.js';
 import type { Archive, EntriesConfig } from './archive.js';
 import { TarBrokenError } from './tarBrokenError.js';
 import { createLease } from './lease.js';
+import { watchTarEnd } from './tarEndMarker.js';
+
+/** Output buffer of gunzip: 4× zlib's 16 KiB default, for fewer writes (64 KiB: larger ones cost RSS). */
+const gunzipChunk = 64 * 1024;
 
 function kindOf(type: tar.Header['type'] | undefined): EntryKind {
   switch (type) {
@@ -49,7 +53,17 @@ function tarEntries(input: () => Readable, archive: string, gzip: boolean, { ski
     const extract = tar.extract();
     let releaseCurrent = () => {};
     let index = 0;
-    const piping = (gzip ? pipeline(input(), createGunzip(), extract) : pipeline(input(), extract)).catch(() => {
+    // Gunzip without its end-of-stream check: a cut-short download then yields every byte before
+    // the cut (the check would discard what was decompressed and not yet read); the tar reader
+    // notices a cut inside an entry, and the end marker one between entries.
+    const source = input();
+    const tarBytes = gzip ? source.pipe(createGunzip({ chunkSize: gunzipChunk, finishFlush: constants.Z_SYNC_FLUSH })) : source;
+    if (tarBytes !== source) {
+      source.on('error', (error) => tarBytes.destroy(error));
+      tarBytes.on('close', () => source.destroy());
+    }
+    const end = watchTarEnd(tarBytes);
+    const piping = pipeline(tarBytes, extract).catch(() => {
       // The same error surfaces through the extract iterator below, with the entry index.
     });
     (async () => {
@@ -86,6 +100,7 @@ function tarEntries(input: () => Readable, archive: string, gzip: boolean, { ski
         index++;
       }
       await piping;
+      if (!end.complete()) throw new Error('the archive ends without tar\'s end-of-archive blocks: it is cut short');
       subscriber.complete();
     })().catch((error: unknown) => {
       const reason = describeError(error);
