@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from './errors.js';
@@ -43,6 +43,24 @@ export async function readLock(file: string): Promise<LockRecord | undefined> {
 }
 
 /**
+ * Removes a dead run's lock so that it can be taken. The file is first renamed to a name of this
+ * process's own, which only one of two racing runs can do to the same file, and then checked: if
+ * it is not the dead lock that was read (another run took the lock in between), it is put back.
+ */
+async function takeAway(file: string, dead: LockRecord | undefined): Promise<void> {
+  const aside = `${file}.${process.pid}.dead`;
+  try {
+    await rename(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const taken = await readLock(aside);
+  if (dead && taken && (taken.pid !== dead.pid || taken.since !== dead.since)) await rename(aside, file);
+  else await rm(aside, { force: true });
+}
+
+/**
  * Takes the lock of one archive's state, so that two runs never work on the same archive at once.
  * A lock left by a dead run (its pid gone, or reused by another process) is taken over.
  *
@@ -67,7 +85,7 @@ export async function acquireRunLock(file: string, archive: string): Promise<() 
       if (holder && holder.pid !== process.pid && isAlive(holder)) {
         throw new ConfigError(`${archive}: another unspool run (pid ${holder.pid}, since ${holder.since}) is delivering this archive`);
       }
-      await rm(file, { force: true });
+      await takeAway(file, holder);
     }
   }
   throw new ConfigError(`${archive}: cannot take the lock ${file}`);
