@@ -15,6 +15,8 @@ import type { DiskSpaceProbe } from './freeSpace.js';
 import { Manifest } from './manifest.js';
 import type { Sink } from './sinks/sink.js';
 import type { Archive } from './sources/archive.js';
+import type { HttpSourceConfig } from './sources/http/remoteFile.js';
+import { isHttpUrl, redactUrl, urlWithoutQuery } from './sources/http/redactUrl.js';
 import { openArchive } from './sources/openArchive.js';
 import { TarBrokenError } from './sources/tarBrokenError.js';
 import { archivePaths } from './stateDir.js';
@@ -47,12 +49,32 @@ export interface SendOptions {
   probe?: DiskSpaceProbe;
   /** Scheduler for waits (free space, retries). Default: `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /** For an `http(s)` archive: attempts, backoff and the wait between HTTP retries, the redirect cap. */
+  http?: HttpSourceConfig;
+}
+
+/**
+ * The key of an archive's state (manifest, lock, temp folder). A remote archive is keyed by its
+ * address without query string, so a signed link renewed with a fresh token resumes the same
+ * delivery. `archivePaths` resolves its key as a path; the leading `/` keeps an address from being
+ * resolved against the current folder.
+ */
+function stateKey(path: string): string {
+  return isHttpUrl(path) ? `/${urlWithoutQuery(path)}` : path;
+}
+
+async function identityOf(archive: Archive, path: string) {
+  const { name: source, size, format, fingerprint, remote } = archive;
+  if (!remote) return { source, path: resolve(path), size, mtimeMs: (await stat(path)).mtimeMs, format, fingerprint };
+  // The validators are recorded for people reading the manifest; the check on resume is the size
+  // and fingerprint, as for a local file (an ETag may change for the same bytes).
+  const validators = { ...(remote.etag ? { etag: remote.etag } : {}), ...(remote.lastModified ? { lastModified: remote.lastModified } : {}) };
+  return { source, path: remote.url, size, mtimeMs: 0, format, fingerprint, validators };
 }
 
 async function loadManifest(file: string, archive: Archive, path: string, options: SendOptions): Promise<Manifest> {
   const settings = { albumSize: options.albumSize ?? 10 };
-  const { mtimeMs } = await stat(path);
-  const identity = { source: archive.name, path: resolve(path), size: archive.size, mtimeMs, format: archive.format, fingerprint: archive.fingerprint };
+  const identity = await identityOf(archive, path);
   const earlier = options.restart ? undefined : await Manifest.load(file, archive.name);
   if (!earlier) return Manifest.create(file, identity, settings);
   const known = earlier.data.archive;
@@ -78,15 +100,21 @@ async function loadManifest(file: string, archive: Archive, path: string, option
  * completes when the archive is done and errors with an {@link ArchiveError} when the archive
  * cannot be read at all, or a {@link ConfigError} for a bad state folder.
  *
- * @param path The archive file.
+ * An `http(s)` address is read in place over byte ranges (see `openArchive`); it is shown and
+ * recorded with its query string redacted.
+ *
+ * @param path The archive file, or its address.
  * @param options The sink, the state folder, and the settings.
  */
 export function send(path: string, options: SendOptions): Observable<Step> {
   return defer(async () => {
-    const archive = await openArchive(path);
-    const paths = archivePaths(resolve(options.state), path);
-    const unlock = await acquireRunLock(paths.lock, archive.name);
+    const state = resolve(options.state);
+    const paths = archivePaths(state, stateKey(path));
+    // The lock is taken before the archive is opened, so that two runs never share a download.
+    const unlock = await acquireRunLock(paths.lock, isHttpUrl(path) ? redactUrl(path) : path);
+    let archive: Archive | undefined;
     try {
+      archive = await openArchive(path, undefined, { downloads: join(state, 'downloads'), ...(options.http ? { http: options.http } : {}) });
       const manifest = await loadManifest(paths.manifest, archive, path, options);
       if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
       // Whatever a dead run left here is stale: its albums are rebuilt from the archive.
@@ -97,6 +125,7 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       await manifest.save();
       return { archive, manifest, tmp: paths.tmp, unlock };
     } catch (error) {
+      await archive?.close?.();
       await unlock();
       throw error;
     }
@@ -147,14 +176,16 @@ export function send(path: string, options: SendOptions): Observable<Step> {
           for (const entry of entriesOf(step)) entry.release();
         }),
       );
+      const closeArchive = async () => archive.close?.();
       const cleanUp = defer(async () => {
         await rm(tmp, { recursive: true, force: true });
+        await closeArchive();
         await unlock();
       }).pipe(ignoreElements());
       // On error or unsubscription the same clean-up runs without being waited for.
       return concat(of(opened), steps, cleanUp).pipe(
         finalize(() => {
-          void rm(tmp, { recursive: true, force: true }).then(unlock);
+          void rm(tmp, { recursive: true, force: true }).then(closeArchive).then(unlock);
         }),
       );
     }),

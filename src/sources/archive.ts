@@ -11,6 +11,18 @@ export interface EntriesConfig {
   skip?: (index: number) => boolean;
 }
 
+/** Where an archive read over HTTP comes from, as far as it may be recorded (no secrets). */
+export interface RemoteOrigin {
+  /** The address without query string or user info: what identifies the archive across runs. */
+  readonly url: string;
+  /** Whether the server answers byte ranges (when it does not, a zip is downloaded first). */
+  readonly ranged: boolean;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  /** Body bytes received so far, over every request: what reading the archive has cost. */
+  readonly bytesFetched: number;
+}
+
 /** An opened archive: what is known about it up front, and its entries as an Observable. */
 export interface Archive {
   /** The archive as the user named it, for messages. */
@@ -30,4 +42,11 @@ export interface Archive {
    * Each subscription reads the archive anew.
    */
   entries(config?: EntriesConfig): Observable<Entry>;
+  /** Set when the archive is read over HTTP. */
+  readonly remote?: RemoteOrigin;
+  /**
+   * Ends what opening the archive started: a copy downloaded to read it (a zip from a server
+   * without byte ranges) is deleted. Call it once the run is over; calling it again does nothing.
+   */
+  close?(): Promise<void>;
 }

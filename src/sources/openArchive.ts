@@ -1,16 +1,39 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ArchiveError, describeError } from '../errors.js';
 import type { Archive } from './archive.js';
 import { detectFormat } from './detectFormat.js';
+import type { HttpSourceConfig } from './http/remoteFile.js';
+import { isHttpUrl, redactUrl } from './http/redactUrl.js';
 import { fileSource } from './randomAccess.js';
 
+/** Options of {@link openArchive}. */
+export interface OpenArchiveOptions {
+  /**
+   * Where a zip from a server without byte ranges is downloaded to be read (the pipeline passes
+   * `<state>/downloads`). The copy is deleted by the archive's `close()`. Default:
+   * `unspool-downloads` in the system's temp folder.
+   */
+  downloads?: string;
+  /** Retries, waits and redirects of HTTP requests (addresses only). */
+  http?: HttpSourceConfig;
+}
+
 /**
- * Opens a local archive, telling its format from its first bytes (never its name).
+ * Opens an archive, telling its format from its first bytes (never its name): a local file, or an
+ * `http://` / `https://` address, read in place over byte ranges where the server allows.
  *
- * @param path The archive file.
- * @param name The archive as the user named it, for messages. Default: `path`.
+ * @param path The archive file, or its address.
+ * @param name The archive as the user named it, for messages. Default: `path`, an address with
+ * its query string redacted.
+ * @param options For addresses: the downloads folder and the HTTP settings.
  * @throws ArchiveError when the file cannot be read or is not a zip, tar or tar.gz archive.
  */
-export async function openArchive(path: string, name = path): Promise<Archive> {
+export async function openArchive(path: string, name = isHttpUrl(path) ? redactUrl(path) : path, options: OpenArchiveOptions = {}): Promise<Archive> {
+  if (isHttpUrl(path)) {
+    const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
+    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}) });
+  }
   let format;
   try {
     format = await detectFormat(path);

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { Observable } from 'rxjs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -13,6 +11,7 @@ import type { Archive, EntriesConfig } from './archive.js';
 import { TarBrokenError } from './tarBrokenError.js';
 import { createLease } from './lease.js';
 import { watchTarEnd } from './tarEndMarker.js';
+import { fileSource, type RandomAccessSource, readBytes } from './randomAccess.js';
 
 /** Output buffer of gunzip: 4× zlib's 16 KiB default, for fewer writes (64 KiB: larger ones cost RSS). */
 const gunzipChunk = 64 * 1024;
@@ -118,27 +117,33 @@ function tarEntries(input: () => Readable, archive: string, gzip: boolean, { ski
 }
 
 /**
- * Opens a local tar or tar.gz file. Its fingerprint is the SHA-256 of its first 64 KiB and its
- * size; its entries are read with `tar-stream` as described at {@link tarEntries}.
+ * Opens a local tar or tar.gz file, as {@link openTarSource} does.
  *
  * @param path The file.
  * @param name The archive as the user named it, for messages.
  * @param gzip Whether the file is gzip-compressed.
  */
 export async function openTar(path: string, name: string, gzip: boolean): Promise<Archive> {
-  const { size } = await stat(path);
-  const head = Buffer.alloc(Math.min(size, 64 * 1024));
-  const handle = await open(path, 'r');
-  try {
-    await handle.read(head, 0, head.length, 0);
-  } finally {
-    await handle.close();
-  }
+  return openTarSource(fileSource(path), name, gzip);
+}
+
+/**
+ * Opens a tar or tar.gz archive from any source that can be read from its start (a local file, an
+ * HTTP body). Its fingerprint is the SHA-256 of its first 64 KiB and its size; its entries are
+ * read with `tar-stream` as described at {@link tarEntries}, each subscription from `stream(0)`.
+ *
+ * @param source The archive's bytes.
+ * @param name The archive as the user named it, for messages.
+ * @param gzip Whether the archive is gzip-compressed.
+ */
+export async function openTarSource(source: RandomAccessSource, name: string, gzip: boolean): Promise<Archive> {
+  const size = await source.size();
+  const head = await readBytes(source, 0, 64 * 1024);
   return {
     name,
     format: gzip ? 'tar.gz' : 'tar',
     size,
     fingerprint: createHash('sha256').update(head).update(String(size)).digest('hex'),
-    entries: (config = {}) => tarEntries(() => createReadStream(path, { highWaterMark: 1024 * 1024 }), name, gzip, config),
+    entries: (config = {}) => tarEntries(() => source.stream(0), name, gzip, config),
   };
 }

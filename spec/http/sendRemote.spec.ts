@@ -1,0 +1,269 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lastValueFrom, takeWhile, tap, toArray } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ArchiveError } from '../../src/errors.js';
+import type { ManifestData } from '../../src/manifest.js';
+import { send, type SendOptions } from '../../src/pipeline.js';
+import { dirSink } from '../../src/sinks/dirSink.js';
+import { type HttpServer, startHttpServer } from '../support/httpServer.js';
+import { runSend } from '../support/runSend.js';
+import { jpegBytes, pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
+import { writeTarGz } from '../support/tarFixtures.js';
+import { createWorkspace, deliveredFiles, filesUnder, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
+import { writeZip } from '../support/zipFixtures.js';
+import { dataRange, headerRange, type ZipLayout, zipLayout } from './zipLayout.js';
+
+/** Ten photos of 150 to 300 KB and two documents: about 2.3 MB, so that 1% of it is 23 KB. */
+const items = [
+  ...Array.from({ length: 10 }, (_, i) => ({ name: `photos/p${i}.jpg`, data: jpegBytes(150_000 + i * 17_000, `remote-${i}`) })),
+  { name: 'docs/notes.txt', data: textBytes(90_000, 'notes') },
+  { name: 'docs/more.txt', data: textBytes(40_000, 'more') },
+];
+const expected = items.map((item) => ({ entry: item.name, sha256: sha256(item.data) })).sort((a, b) => a.entry.localeCompare(b.entry));
+
+/** The end record is searched for in the last 64 KiB + 22 bytes. */
+const endSearch = 22 + 0xffff;
+/** Bytes read to tell the format. */
+const formatHead = 4096;
+
+describe('send over HTTP', () => {
+  let workspace: Workspace;
+  let server: HttpServer;
+  let waits: number[];
+
+  beforeEach(async () => {
+    workspace = await createWorkspace();
+    waits = [];
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await removeWorkspace(workspace);
+  });
+
+  const options = async (more: Partial<SendOptions> = {}): Promise<SendOptions> => ({
+    sink: await dirSink(workspace.out),
+    state: workspace.state,
+    minFree: 1_000_000,
+    albumSize: 4,
+    http: {
+      wait: async (ms) => {
+        waits.push(ms);
+      },
+    },
+    ...more,
+  });
+
+  /** Writes the zip of `items` (a folder entry first), serves it, and returns its bytes and layout. */
+  async function servedZip(path: string): Promise<{ bytes: Buffer; layout: ZipLayout }> {
+    const file = join(workspace.root, 'served.zip');
+    await writeZip(file, [{ name: 'photos/', directory: true }, ...items]);
+    const bytes = await readFile(file);
+    server.serve(path, bytes);
+    return { bytes, layout: zipLayout(bytes) };
+  }
+
+  async function deliveredSorted() {
+    return deliveredFiles(await readAlbums(workspace.out))
+      .map(({ entry, sha256 }) => ({ entry, sha256 }))
+      .sort((a, b) => a.entry.localeCompare(b.entry));
+  }
+
+  /** The manifest of the one archive in the state folder. */
+  async function manifest(): Promise<ManifestData> {
+    const [file] = (await readdir(join(workspace.state, 'manifests'))).filter((name) => name.endsWith('.json'));
+    return JSON.parse(await readFile(join(workspace.state, 'manifests', file!), 'utf8')) as ManifestData;
+  }
+
+  /** Waits for the clean-up of an abandoned run, which ends by releasing its lock. */
+  async function lockReleased(): Promise<void> {
+    for (let tries = 0; (await readdir(join(workspace.state, 'locks')).catch(() => [])).length > 0; tries++) {
+      if (tries > 200) throw new Error('the lock was never released');
+      await sleep(10);
+    }
+  }
+
+  /** The ranges that read the archive's structure rather than its entries, in the order asked. */
+  const structureRanges = ({ size, endRecord, centralDirectory, centralDirectorySize }: ZipLayout) => [
+    'bytes=0-0',
+    `bytes=0-${formatHead - 1}`,
+    `bytes=${size - endSearch}-${size - 1}`,
+    `bytes=${endRecord}-${size - 1}`,
+    `bytes=${centralDirectory}-${size - 1}`,
+    `bytes=${centralDirectory}-${centralDirectory + centralDirectorySize - 1}`,
+  ];
+
+  it('delivers a zip read in place over byte ranges, byte for byte, fetching its entries and directory only', async () => {
+    server = await startHttpServer();
+    const { layout } = await servedZip('/photos.zip');
+    const run = await runSend(server.url('/photos.zip'), await options());
+    expect(run.summary).toMatchObject({ source: server.url('/photos.zip'), entries: items.length + 1, delivered: items.length, directories: 1, failed: [] });
+    expect(await deliveredSorted()).toEqual(expected);
+
+    expect(server.log.every((request) => request.method === 'GET' && request.range !== undefined && request.status === 206)).toBe(true);
+    const files = layout.entries.filter((entry) => !entry.name.endsWith('/'));
+    expect(server.log.map((request) => request.range)).toEqual([...structureRanges(layout), ...files.flatMap((entry) => [headerRange(entry), dataRange(entry)])]);
+    const { size, endRecord, centralDirectory, centralDirectorySize } = layout;
+    const structure = 1 + formatHead + endSearch + (size - endRecord) + (size - centralDirectory) + centralDirectorySize;
+    const entries = files.reduce((sum, entry) => sum + 30 + entry.compressedSize, 0);
+    expect(server.bytesSent()).toBe(structure + entries);
+    expect(server.bytesSent()).toBeLessThanOrEqual(1.01 * size + structure);
+    expect(existsSync(join(workspace.state, 'downloads'))).toBe(false);
+  });
+
+  it('records the address without its query string, the validators and no mtime in the manifest', async () => {
+    server = await startHttpServer();
+    await servedZip('/photos.zip');
+    await runSend(server.url('/photos.zip?token=secret'), await options());
+    const { archive } = await manifest();
+    expect(archive).toMatchObject({ source: `${server.url('/photos.zip')}?…`, path: server.url('/photos.zip'), mtimeMs: 0, format: 'zip' });
+    expect((archive as unknown as { validators: unknown }).validators).toEqual({ etag: expect.stringMatching(/^"/), lastModified: expect.any(String) });
+    expect(JSON.stringify(archive)).not.toContain('secret');
+  });
+
+  it('resumes by asking only for the ranges of the entries not yet delivered', async () => {
+    server = await startHttpServer();
+    const { layout } = await servedZip('/photos.zip');
+    let checkpoints = 0;
+    const stopAfterTwoAlbums = takeWhile((step: { kind: string }) => !(step.kind === 'checkpoint' && ++checkpoints === 2), true);
+    await lastValueFrom(send(server.url('/photos.zip?token=one'), await options({ albumSize: 3 })).pipe(stopAfterTwoAlbums, toArray()));
+    await lockReleased();
+    const delivered = new Set((await manifest()).delivered.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)));
+    expect(delivered.size).toBe(6);
+
+    server.log.length = 0;
+    // A renewed token is the same archive: the address without its query string is the key.
+    const second = await runSend(server.url('/photos.zip?token=two'), await options({ albumSize: 3 }));
+    expect(second.summary).toMatchObject({ delivered: items.length, failed: [] });
+    const remaining = layout.entries.filter((entry) => !entry.name.endsWith('/') && !delivered.has(entry.index));
+    expect(remaining).toHaveLength(items.length - 6);
+    expect(server.log.map((request) => request.range)).toEqual([...structureRanges(layout), ...remaining.flatMap((entry) => [headerRange(entry), dataRange(entry)])]);
+    expect(await deliveredSorted()).toEqual(expected);
+  });
+
+  it('picks up a connection dropped inside an entry from the byte where it broke', async () => {
+    server = await startHttpServer();
+    const { layout } = await servedZip('/photos.zip');
+    const target = layout.entries.find((entry) => entry.name === 'photos/p2.jpg')!;
+    server.fault({ dropAfter: 70_000 }, (request) => request.range === dataRange(target));
+    const run = await runSend(server.url('/photos.zip'), await options());
+    expect(run.summary).toMatchObject({ delivered: items.length, failed: [] });
+    expect(await deliveredSorted()).toEqual(expected);
+    const dropped = server.log.findIndex((request) => request.range === dataRange(target));
+    expect(server.log[dropped]!.bytesSent).toBe(70_000);
+    expect(server.log[dropped + 1]!.range).toBe(`bytes=${target.dataStart + 70_000}-${target.dataStart + target.compressedSize - 1}`);
+    expect(waits).toEqual([1000]);
+  });
+
+  it('waits out 429 and 503 answers for as long as Retry-After asks', async () => {
+    server = await startHttpServer();
+    const { layout } = await servedZip('/photos.zip');
+    const target = layout.entries.find((entry) => entry.name === 'photos/p4.jpg')!;
+    const isTarget = (request: { range: string | undefined }) => request.range === dataRange(target);
+    server.fault({ status: 429, headers: { 'retry-after': '3' } }, isTarget);
+    server.fault({ status: 503, headers: { 'retry-after': '20' } }, isTarget);
+    const run = await runSend(server.url('/photos.zip'), await options());
+    expect(run.summary).toMatchObject({ delivered: items.length, failed: [] });
+    expect(await deliveredSorted()).toEqual(expected);
+    expect(waits).toEqual([3000, 20_000]);
+    expect(server.log.filter(isTarget).map((request) => request.status)).toEqual([429, 503, 206]);
+  });
+
+  it('stops with "changed while being read" when the file changes part way, delivering nothing corrupt', async () => {
+    server = await startHttpServer();
+    const { bytes, layout } = await servedZip('/photos.zip');
+    const target = layout.entries.find((entry) => entry.name === 'photos/p5.jpg')!;
+    server.onRequest((request) => {
+      if (request.range === headerRange(target)) server.serve('/photos.zip', pseudoRandomBytes(bytes.length, 'replaced'));
+    });
+    const failure = runSend(server.url('/photos.zip?token=secret'), await options({ albumSize: 2 }));
+    const name = `${server.url('/photos.zip')}?…`;
+    await expect(failure).rejects.toThrow(new ArchiveError(name, `the file at ${name} changed while being read`));
+    await lockReleased();
+    const delivered = await deliveredSorted();
+    expect(delivered.map((file) => file.entry)).toEqual(['photos/p0.jpg', 'photos/p1.jpg', 'photos/p2.jpg', 'photos/p3.jpg']);
+    expect(delivered).toEqual(expected.filter((file) => delivered.some((other) => other.entry === file.entry)));
+    // The entry being read is abandoned, not recorded as failed: the next run reads it again.
+    expect((await manifest()).outcomes).toEqual({ 0: expect.objectContaining({ reason: 'directory' }) });
+    expect(await filesUnder(join(workspace.state, 'tmp'))).toEqual([]);
+  });
+
+  it('fails with an ArchiveError, not a crash, when the central directory cannot be read', async () => {
+    server = await startHttpServer();
+    const { layout } = await servedZip('/photos.zip');
+    // unzipper pipes this stream without an error handler: the failure must arrive another way.
+    server.fault({ status: 410 }, (request) => request.range === `bytes=${layout.centralDirectory}-${layout.size - 1}`);
+    const name = server.url('/photos.zip');
+    await expect(runSend(name, await options())).rejects.toThrow(new ArchiveError(name, `cannot read: HTTP 410 Gone from ${name}`));
+    expect(waits).toEqual([]);
+  });
+
+  it('reads a tar.gz over byte ranges in one pass from the start', async () => {
+    server = await startHttpServer();
+    const bytes = await writeTarGz(join(workspace.root, 'served.tar.gz'), items);
+    server.serve('/backup.tar.gz', bytes);
+    const run = await runSend(server.url('/backup.tar.gz'), await options());
+    expect(run.summary).toMatchObject({ entries: null, delivered: items.length, failed: [] });
+    expect(await deliveredSorted()).toEqual(expected);
+    expect(server.log.map((request) => `${request.range} ${request.status}`)).toEqual([
+      'bytes=0-0 206',
+      `bytes=0-${formatHead - 1} 206`,
+      'bytes=0-65535 206',
+      `bytes=0-${bytes.length - 1} 206`,
+    ]);
+  });
+
+  describe('from a server without byte ranges', () => {
+    it('downloads a zip into <state>/downloads, delivers it, and deletes the copy', async () => {
+      server = await startHttpServer({ ranges: false });
+      const { bytes } = await servedZip('/photos.zip');
+      const downloads = join(workspace.state, 'downloads');
+      const seen: string[][] = [];
+      const steps = send(server.url('/photos.zip?token=secret'), await options()).pipe(
+        tap((step) => {
+          if (step.kind === 'opened') seen.push(readdirSync(downloads));
+        }),
+      );
+      await lastValueFrom(steps);
+      expect(seen).toEqual([[expect.stringMatching(/^[0-9a-f]{16}\.zip$/)]]);
+      expect(readdirSync(downloads)).toEqual([]);
+      expect(await deliveredSorted()).toEqual(expected);
+      expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200', '- 200']);
+      expect(server.log[1]!.bytesSent).toBe(bytes.length);
+    });
+
+    it('streams a tar.gz from the start without writing it anywhere', async () => {
+      server = await startHttpServer({ ranges: false });
+      const bytes = await writeTarGz(join(workspace.root, 'served.tar.gz'), items);
+      server.serve('/backup.tar.gz', bytes);
+      const seen: boolean[] = [];
+      const steps = send(server.url('/backup.tar.gz'), await options()).pipe(
+        tap((step) => {
+          if (step.kind === 'opened') seen.push(existsSync(join(workspace.state, 'downloads')));
+        }),
+      );
+      await lastValueFrom(steps);
+      expect(seen).toEqual([false]);
+      expect(await deliveredSorted()).toEqual(expected);
+      expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200', '- 200']);
+      expect(server.log[1]!.bytesSent).toBe(bytes.length);
+      expect((await filesUnder(workspace.state)).filter((file) => !file.startsWith('manifests/'))).toEqual([]);
+    });
+  });
+
+  it('refuses a different archive served at the same address on the next run', async () => {
+    server = await startHttpServer();
+    await servedZip('/photos.zip');
+    let checkpoints = 0;
+    const stopAfterOneAlbum = takeWhile((step: { kind: string }) => !(step.kind === 'checkpoint' && ++checkpoints === 1), true);
+    await lastValueFrom(send(server.url('/photos.zip'), await options()).pipe(stopAfterOneAlbum, toArray()));
+    await lockReleased();
+    const other = join(workspace.root, 'other.zip');
+    await writeZip(other, items.slice(0, 3));
+    server.serve('/photos.zip', await readFile(other));
+    await expect(runSend(server.url('/photos.zip'), await options())).rejects.toThrow(/not the archive that was being delivered/);
+  });
+});

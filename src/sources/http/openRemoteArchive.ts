@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Observable } from 'rxjs';
+import type { Entry } from '../../entry.js';
+import { ArchiveError, describeError } from '../../errors.js';
+import type { Archive, RemoteOrigin } from '../archive.js';
+import { formatOf } from '../detectFormat.js';
+import { fileSource, readBytes } from '../randomAccess.js';
+import { downloadToFile } from './downloadToFile.js';
+import { type HttpSource, openHttpSource } from './httpSource.js';
+import { urlWithoutQuery } from './redactUrl.js';
+import type { HttpSourceConfig } from './remoteFile.js';
+
+/** Options of {@link openRemoteArchive}. */
+export interface RemoteArchiveOptions {
+  /** The folder for copies of zips from servers without byte ranges (`<state>/downloads`). */
+  readonly downloads: string;
+  /** Retries, waits and redirects of the HTTP requests. */
+  readonly http?: HttpSourceConfig;
+}
+
+/** Bytes read to tell the format: the first tar header, even behind a gzip header. */
+const formatHeadBytes = 4096;
+
+/**
+ * Runs one step of opening, as an {@link ArchiveError} if it fails. The step is raced against the
+ * source's fatal failures, because one of the streams `unzipper` reads has no error handler: its
+ * failure arrives only through `onFatal`.
+ */
+async function opening<T>(name: string, source: HttpSource | undefined, step: () => Promise<T>): Promise<T> {
+  let stop = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    if (source) stop = source.onFatal(reject);
+  });
+  try {
+    return await Promise.race([step(), failed]);
+  } catch (error) {
+    throw error instanceof ArchiveError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
+  } finally {
+    stop();
+  }
+}
+
+/**
+ * The archive, its entries ended with an {@link ArchiveError} as soon as the source fails for
+ * good (the file changed, a final status, attempts used up). The Observable errors before the
+ * entry being read does, so that entry is abandoned rather than recorded as failed: the run stops,
+ * and the next run reads it again.
+ */
+function stoppingOnFailure(archive: Archive, source: HttpSource, remote: RemoteOrigin): Archive {
+  return {
+    ...archive,
+    remote,
+    entries: (config) =>
+      new Observable<Entry>((subscriber) => {
+        const stop = source.onFatal((error) => subscriber.error(new ArchiveError(archive.name, describeError(error), { cause: error })));
+        const subscription = archive.entries(config).subscribe(subscriber);
+        return () => {
+          stop();
+          subscription.unsubscribe();
+        };
+      }),
+  };
+}
+
+/** A zip from a server without ranges: downloaded whole into `downloads`, read there, deleted by `close`. */
+async function openDownloadedZip(source: HttpSource, name: string, remote: RemoteOrigin, downloads: string): Promise<Archive> {
+  await mkdir(downloads, { recursive: true });
+  const file = join(downloads, `${createHash('sha256').update(remote.url).digest('hex').slice(0, 16)}.zip`);
+  try {
+    await opening(name, source, () => downloadToFile(source, file));
+    const { openZip } = await import('../zipArchive.js');
+    const archive = await opening(name, undefined, () => openZip(fileSource(file), name));
+    let closed = false;
+    return {
+      ...archive,
+      remote,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await rm(file, { force: true });
+      },
+    };
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Opens an archive at an `http(s)` address, telling its format from its first bytes. A zip is
+ * read in place through byte ranges (central directory, then each entry's own range), or, from a
+ * server without ranges, downloaded into `downloads` first and deleted by `close()`. A tar or
+ * tar.gz is read straight through: one ranged GET, or the plain body. See `openHttpSource` for
+ * retries, redirects and changed files.
+ *
+ * @param url The address (it may hold a token in its query string: it is never shown).
+ * @param name The archive as it may be shown (the address redacted).
+ * @param options The downloads folder and the HTTP settings.
+ * @throws ArchiveError when the file cannot be fetched or is not a zip, tar or tar.gz archive.
+ */
+export async function openRemoteArchive(url: string, name: string, options: RemoteArchiveOptions): Promise<Archive> {
+  const source = await opening(name, undefined, () => openHttpSource(url, options.http));
+  const remote: RemoteOrigin = {
+    url: urlWithoutQuery(url),
+    ranged: source.ranged,
+    ...(source.etag !== undefined ? { etag: source.etag } : {}),
+    ...(source.lastModified !== undefined ? { lastModified: source.lastModified } : {}),
+    get bytesFetched() {
+      return source.bytesFetched;
+    },
+  };
+  const format = await opening(name, source, async () => formatOf(await readBytes(source, 0, formatHeadBytes)));
+  switch (format) {
+    // Each reader is loaded only when its format is met, as for local files.
+    case 'zip': {
+      if (!source.ranged) return openDownloadedZip(source, name, remote, options.downloads);
+      const { openZip } = await import('../zipArchive.js');
+      return stoppingOnFailure(await opening(name, source, () => openZip(source, name)), source, remote);
+    }
+    case 'tar':
+    case 'tar.gz': {
+      const { openTarSource } = await import('../tarArchive.js');
+      return stoppingOnFailure(await opening(name, source, () => openTarSource(source, name, format === 'tar.gz')), source, remote);
+    }
+    default:
+      throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+  }
+}
