@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HttpServer, startHttpServer } from '../support/httpServer.js';
+import { startCli } from '../resume/cliProcess.js';
 import { runCli, sendArgs } from '../support/runCli.js';
 import { jpegBytes, pseudoRandomBytes, sha256 } from '../support/sampleBytes.js';
 import { createWorkspace, deliveredFiles, filesUnder, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
@@ -45,6 +46,19 @@ describe('unspool send <http(s) address>', () => {
     for (const text of [result.stdout, result.stderr, await stateText(), albumText]) expect(text).not.toContain('secret');
     // Ranges go straight to the last address of the chain once it is known.
     expect(server.log.filter((request) => request.path !== '/files/photos.zip').map((request) => request.range)).toEqual(['bytes=0-0', 'bytes=0-0']);
+  });
+
+  it('never shows the query string when stopped by SIGINT in the middle of a run', async () => {
+    // The first entry's local header (its first 30 bytes) is answered with a 503 asking for 30 s:
+    // the run waits there, after the archive is open.
+    server.fault({ status: 503, headers: { 'Retry-After': '30' } }, (request) => request.range === 'bytes=0-29', 1);
+    const cli = startCli(sendArgs(server.url('/files/photos.zip?token=secret'), workspace.out, workspace.state));
+    for (let waited = 0; !server.log.some((request) => request.status === 503) && waited < 15_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    cli.kill('SIGINT');
+    const exit = await cli.exited;
+    expect(exit.code).toBe(130);
+    expect(exit.stderr).toContain(`unspool: ${server.url('/files/photos.zip')}?…: stopped by SIGINT; run the same command again to resume`);
+    expect(exit.stdout + exit.stderr + (await stateText())).not.toContain('secret');
   });
 
   it('exits 3 on a 404, naming the status and the address with its query string redacted', async () => {

@@ -3,6 +3,7 @@ import { ArchiveError } from '../errors.js';
 import type { ManifestData } from '../manifest.js';
 import { send } from '../pipeline.js';
 import { openSink } from '../sinks/openSink.js';
+import { isHttpUrl, redactUrl } from '../sources/http/redactUrl.js';
 import type { Step } from '../step.js';
 import { summarise, type Summary } from '../summary.js';
 import { exitCodes } from './exitCodes.js';
@@ -142,10 +143,14 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
     progress.stop();
     await sink.close?.();
   }
+  // A URL's query string often holds a token: it is never printed.
+  const shown = isHttpUrl(archive) ? redactUrl(archive) : archive;
   if (stoppedBy) {
-    process.stderr.write(`unspool: ${archive}: stopped by ${stoppedBy}; run the same command again to resume\n`);
+    process.stderr.write(`unspool: ${shown}: stopped by ${stoppedBy}; run the same command again to resume\n`);
   }
-  if (!manifestFile) throw new ArchiveError(archive, 'the run ended before the archive was opened');
+  // Stopped before the archive was even open: nothing was done, and there is no summary to give.
+  if (stoppedBy && !manifestFile) return signalExitCode(stoppedBy);
+  if (!manifestFile) throw new ArchiveError(shown, 'the run ended before the archive was opened');
   const summary = summarise(JSON.parse(await readFile(manifestFile, 'utf8')) as ManifestData);
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary, sink.name, newThisRun)}\n`);
   if (stoppedBy) return signalExitCode(stoppedBy);
