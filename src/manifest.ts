@@ -33,15 +33,18 @@ export interface InFlightRecord {
 
 /** Which archive a manifest belongs to. */
 export interface ArchiveIdentity {
-  /** The archive as the user named it. */
+  /** The archive as the user named it (an address with its query string redacted). */
   readonly source: string;
-  /** Its absolute path. */
+  /** Its absolute path, or its address without the query string. */
   readonly path: string;
   readonly size: number;
+  /** The file's modification time; 0 for a remote archive. */
   readonly mtimeMs: number;
   readonly format: string;
   /** See {@link Archive.fingerprint}. */
   readonly fingerprint: string;
+  /** A remote archive's HTTP validators when it was first read, for people reading the manifest. */
+  readonly validators?: { readonly etag?: string; readonly lastModified?: string };
 }
 
 /** What a manifest file holds (versioned JSON; see the README). Never a token or a secret. */
