@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import { concatMap, type MonoTypeOperatorFunction, Observable, of } from 'rxjs';
 import type { Entry } from '../src/entry.js';
@@ -68,20 +66,26 @@ async function write(entry: Entry, path: string, signal: AbortSignal): Promise<T
   let head: Uint8Array | undefined;
   const fail = (reason: string, detail: string) => new EntryError(entry.archive, entry.name, reason, detail);
   const bytes = entry.open();
-  await pipeline(
-    bytes,
-    async function* check(chunks: AsyncIterable<Uint8Array>) {
-      for await (const chunk of chunks) {
-        written += chunk.length;
-        if (written > entry.size) throw fail('size-mismatch', `more than the ${entry.size} bytes its header declares`);
-        head ??= chunk.subarray(0, 16);
-        if (entry.crc32 !== undefined) crc = crc32(chunk, crc);
-        yield chunk;
-      }
-    },
-    createWriteStream(path, { flags: 'wx' }),
-    { signal },
-  );
+  // Unsubscribing stops a read that waits (a stalled download) as well as the loop below.
+  const stop = () => bytes.destroy(signal.reason as Error);
+  signal.addEventListener('abort', stop, { once: true });
+  const file = await open(path, 'wx');
+  try {
+    for await (const chunk of bytes as AsyncIterable<Uint8Array>) {
+      signal.throwIfAborted();
+      written += chunk.length;
+      if (written > entry.size) throw fail('size-mismatch', `more than the ${entry.size} bytes its header declares`);
+      head ??= Buffer.from(chunk.subarray(0, 16));
+      if (entry.crc32 !== undefined) crc = crc32(chunk, crc);
+      for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at, chunk.length - at)).bytesWritten;
+    }
+  } catch (error) {
+    bytes.destroy(error as Error);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await file.close();
+  }
   if (written !== entry.size) throw fail('size-mismatch', `${written} bytes, but its header declares ${entry.size}`);
   if (entry.crc32 !== undefined && crc >>> 0 !== entry.crc32 >>> 0) {
     throw fail('crc-mismatch', `CRC-32 ${hex(crc)} does not match the declared ${hex(entry.crc32)}: the data is corrupt`);
