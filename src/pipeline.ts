@@ -18,6 +18,7 @@ import type { Archive } from './sources/archive.js';
 import type { HttpSourceConfig } from './sources/http/remoteFile.js';
 import { isHttpUrl, redactUrl, urlWithoutQuery } from './sources/http/redactUrl.js';
 import { openArchive } from './sources/openArchive.js';
+import { torboxKeyOf } from './sources/torbox/torboxName.js';
 import { TarBrokenError } from './sources/tarBrokenError.js';
 import { archivePaths } from './stateDir.js';
 import { manifestUploads } from './uploadJournal.js';
@@ -56,11 +57,14 @@ export interface SendOptions {
 /**
  * The key of an archive's state (manifest, lock, temp folder). A remote archive is keyed by its
  * address without query string, so a signed link renewed with a fresh token resumes the same
- * delivery. `archivePaths` resolves its key as a path; the leading `/` keeps an address from being
- * resolved against the current folder.
+ * delivery; a Torbox download by `torbox:<kind>:<id>`, whatever link it is read through.
+ * `archivePaths` resolves its key as a path; the leading `/` keeps an address from being resolved
+ * against the current folder.
  */
 function stateKey(path: string): string {
-  return isHttpUrl(path) ? `/${urlWithoutQuery(path)}` : path;
+  if (isHttpUrl(path)) return `/${urlWithoutQuery(path)}`;
+  const torbox = torboxKeyOf(path);
+  return torbox ? `/${torbox}` : path;
 }
 
 async function identityOf(archive: Archive, path: string) {
@@ -69,7 +73,7 @@ async function identityOf(archive: Archive, path: string) {
   // The validators are recorded for people reading the manifest; the check on resume is the size
   // and fingerprint, as for a local file (an ETag may change for the same bytes).
   const validators = { ...(remote.etag ? { etag: remote.etag } : {}), ...(remote.lastModified ? { lastModified: remote.lastModified } : {}) };
-  return { source, path: remote.url, size, mtimeMs: 0, format, fingerprint, validators };
+  return { source, path: torboxKeyOf(path) ?? remote.url, size, mtimeMs: 0, format, fingerprint, validators };
 }
 
 async function loadManifest(file: string, archive: Archive, path: string, options: SendOptions): Promise<Manifest> {
@@ -101,9 +105,10 @@ async function loadManifest(file: string, archive: Archive, path: string, option
  * cannot be read at all, or a {@link ConfigError} for a bad state folder.
  *
  * An `http(s)` address is read in place over byte ranges (see `openArchive`); it is shown and
- * recorded with its query string redacted.
+ * recorded with its query string redacted. A Torbox download (`torbox:<id>`) is recorded as
+ * `torbox:<kind>:<id>`, never by its links, which expire.
  *
- * @param path The archive file, or its address.
+ * @param path The archive file, its address, or its `torbox:` name.
  * @param options The sink, the state folder, and the settings.
  */
 export function send(path: string, options: SendOptions): Observable<Step> {

@@ -29,7 +29,19 @@ export type Fault =
   /** Answer with this status (and headers), no body. */
   | { readonly status: number; readonly headers?: Record<string, string> }
   /** Answer normally, but cut the connection after this many body bytes. */
-  | { readonly dropAfter: number };
+  | { readonly dropAfter: number }
+  /** Redirect (302) to this address instead. */
+  | { readonly redirect: string };
+
+/** What a {@link HttpServer.route} handler answers: a status, headers, and a body. */
+export interface RouteAnswer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+/** Answers the requests for one path in code (an API endpoint): gets the parsed URL and the headers. */
+export type RouteHandler = (url: URL, headers: IncomingMessage['headers']) => RouteAnswer;
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -58,6 +70,8 @@ export interface HttpServer {
   fault(fault: Fault, when?: (request: LoggedRequest) => boolean, times?: number): void;
   /** Calls `hook` with each request before it is answered (to change a file part way, …). */
   onRequest(hook: (request: LoggedRequest) => void): void;
+  /** Answers every request for `path` (a query string is ignored in matching) with `handler`, after faults. */
+  route(path: string, handler: RouteHandler): void;
   /** Body bytes sent over all requests. */
   bytesSent(): number;
   close(): Promise<void>;
@@ -102,6 +116,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
   const redirects = new Map<string, { to: string; status: number }>();
   const faults: { fault: Fault; when: (request: LoggedRequest) => boolean; left: number }[] = [];
   const hooks: ((request: LoggedRequest) => void)[] = [];
+  const routes = new Map<string, RouteHandler>();
   const log: LoggedRequest[] = [];
   let version = 0;
 
@@ -129,6 +144,18 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     if (rule && 'status' in rule.fault) {
       reply(rule.fault.status, rule.fault.headers);
       response.end();
+      return;
+    }
+    if (rule && 'redirect' in rule.fault) {
+      reply(302, { location: rule.fault.redirect });
+      response.end();
+      return;
+    }
+    const route = routes.get(logged.path);
+    if (route) {
+      const routed = route(new URL(url, 'http://127.0.0.1'), request.headers);
+      reply(routed.status, routed.headers);
+      response.end(routed.body);
       return;
     }
     const cutAfter = rule && 'dropAfter' in rule.fault ? rule.fault.dropAfter : undefined;
@@ -206,6 +233,9 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     },
     onRequest(hook) {
       hooks.push(hook);
+    },
+    route(path, handler) {
+      routes.set(path, handler);
     },
     bytesSent: () => log.reduce((sum, request) => sum + request.bytesSent, 0),
     async close() {

@@ -6,6 +6,7 @@ import { detectFormat } from './detectFormat.js';
 import type { HttpSourceConfig } from './http/remoteFile.js';
 import { isHttpUrl, redactUrl } from './http/redactUrl.js';
 import { fileSource } from './randomAccess.js';
+import { isTorboxName } from './torbox/torboxName.js';
 
 /** Options of {@link openArchive}. */
 export interface OpenArchiveOptions {
@@ -15,24 +16,31 @@ export interface OpenArchiveOptions {
    * `unspool-downloads` in the system's temp folder.
    */
   downloads?: string;
-  /** Retries, waits and redirects of HTTP requests (addresses only). */
+  /** Retries, waits and redirects of HTTP requests (addresses and Torbox downloads only). */
   http?: HttpSourceConfig;
 }
 
 /**
- * Opens an archive, telling its format from its first bytes (never its name): a local file, or an
- * `http://` / `https://` address, read in place over byte ranges where the server allows.
+ * Opens an archive, telling its format from its first bytes (never its name): a local file, an
+ * `http://` / `https://` address, read in place over byte ranges where the server allows, or a
+ * Torbox download (`torbox:<id>`, `torbox:usenet:<id>`, `torbox:webdl:<id>`; see
+ * `openTorboxArchive`).
  *
- * @param path The archive file, or its address.
+ * @param path The archive file, its address, or its `torbox:` name.
  * @param name The archive as the user named it, for messages. Default: `path`, an address with
  * its query string redacted.
  * @param options For addresses: the downloads folder and the HTTP settings.
  * @throws ArchiveError when the file cannot be read or is not a zip, tar or tar.gz archive.
+ * @throws ConfigError for a malformed `torbox:` name, or a missing or refused Torbox key.
  */
 export async function openArchive(path: string, name = isHttpUrl(path) ? redactUrl(path) : path, options: OpenArchiveOptions = {}): Promise<Archive> {
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
     return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}) });
+  }
+  if (isTorboxName(path)) {
+    const { openTorboxArchive } = await import('./torbox/openTorboxArchive.js');
+    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}) });
   }
   let format;
   try {

@@ -112,8 +112,10 @@ const bufferStream = (bytes: Buffer) => Readable.from(bytes.length ? [bytes] : [
  * exactly those bytes, checked against the probe's validators so that a file that changes is an
  * error ("the file at … changed while being read"), never wrong bytes; a connection that drops is
  * picked up where it broke; 429 and 5xx answers and transport errors are retried after
- * `Retry-After` or 1 s, 2 s, 4 s…, up to `attempts` failures in a row. Bytes stream through with
- * bounded memory. Errors are one line with the status and the address, its query string redacted.
+ * `Retry-After` or 1 s, 2 s, 4 s…, up to `attempts` failures in a row. A link that expires is
+ * renewed through `resolveUrl` when one is given, and reading goes on from the byte it reached.
+ * Bytes stream through with bounded memory. Errors are one line with the status and the address,
+ * its query string redacted.
  *
  * ## Examples
  * ```ts
@@ -128,7 +130,7 @@ const bufferStream = (bytes: Buffer) => Readable.from(bytes.length ? [bytes] : [
  * @see downloadToFile for a copy on disk
  * @param url An `http://` or `https://` address.
  * @param config Attempts (default 5), backoff (default 1 000 ms), the wait function, the redirect
- * cap (default 10) and the fetch to use.
+ * cap (default 10), the fetch to use, and `resolveUrl` for a link that expires.
  * @return The source; `ranged` says whether the server answers ranges.
  * @throws HttpSourceError if the server cannot be reached or answers with an error.
  */

@@ -16,7 +16,7 @@ import type { HttpSourceConfig } from './remoteFile.js';
 export interface RemoteArchiveOptions {
   /** The folder for copies of zips from servers without byte ranges (`<state>/downloads`). */
   readonly downloads: string;
-  /** Retries, waits and redirects of the HTTP requests. */
+  /** Retries, waits and redirects of the HTTP requests, and how to renew a link that expires. */
   readonly http?: HttpSourceConfig;
 }
 

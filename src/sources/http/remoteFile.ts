@@ -19,6 +19,16 @@ export interface HttpSourceConfig {
   maxRedirects?: number;
   /** The `fetch` to use. Default: the global one (undici). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * Gives the address as given anew, for a link that expires (a Torbox download link, a signed
+   * link an API hands out): the address passed to open the file is taken as its first answer. When
+   * a link, or where it redirects, answers 401, 403, 404 or 410, or redirects to a web page
+   * (`text/html`) instead of the file, a fresh link is asked for and the read goes on from the byte
+   * it reached with it (the request fails as retryable, so it counts against `attempts`). What it
+   * throws ends the read. Default: none; an expired redirect target is then asked for again from
+   * the address as given.
+   */
+  resolveUrl?: () => Promise<string>;
 }
 
 /**
@@ -27,9 +37,12 @@ export interface HttpSourceConfig {
  * for good.
  */
 export interface RemoteFile {
-  /** The address as given; it may hold a token, so it is only ever shown through `redactUrl`. */
+  /**
+   * The address as given (the latest link `resolveUrl` gave, if there is one); it may hold a token,
+   * so it is only ever shown through `redactUrl`.
+   */
   readonly url: string;
-  readonly settings: Required<HttpSourceConfig>;
+  readonly settings: Required<Omit<HttpSourceConfig, 'resolveUrl'>>;
   /** Whether an answer has told the file's length and validators yet (the first answer does). */
   described: boolean;
   /** The validators of the first answer, that every later answer must match. */
@@ -41,7 +54,8 @@ export interface RemoteFile {
   /**
    * A GET to the last address the file was found at, following redirects. When a redirect target
    * (typically a signed link that expired) answers 401, 403, 404 or 410, the next request starts
-   * again from the address as given, and this one fails as retryable.
+   * again from the address as given, and this one fails as retryable. With `resolveUrl`, an
+   * expired link is renewed first (see {@link HttpSourceConfig.resolveUrl}).
    */
   get(headers: Record<string, string>, signal: AbortSignal): Promise<Response>;
   /** Tells every `onFatal` listener that reading the file failed for good. */
@@ -55,48 +69,86 @@ const baseHeaders = { 'accept-encoding': 'identity', 'user-agent': 'unspool' };
 const expiredTargetStatuses = new Set([401, 403, 404, 410]);
 
 /**
+ * Refuses what is not an `http(s)` address, or holds a user name or password: fetch refuses them,
+ * and they would follow a redirect to another host.
+ */
+function checkAddress(url: string): void {
+  if (!isHttpUrl(url) || !URL.canParse(url)) throw new HttpSourceError(`not an http(s) address: ${redactUrl(url)}`);
+  const { username, password } = new URL(url);
+  if (username || password) throw new HttpSourceError(`a user name or password in the address is not supported: ${redactUrl(url)}`);
+}
+
+/** Whether an answer is a web page: what a link that expired may redirect to instead of the file. */
+const isWebPage = (response: Response) => /^text\/html\b/i.test(response.headers.get('content-type') ?? '');
+
+/**
  * The shared state of one remote file.
  *
  * @param url An `http(s)` address.
- * @param config Retries, waits, the redirect cap and the fetch to use.
+ * @param config Retries, waits, the redirect cap, the fetch to use, and how to renew the address.
  * @throws HttpSourceError if `url` is not an `http(s)` address, or holds a user name or password.
  */
 export function remoteFile(url: string, config: HttpSourceConfig = {}): RemoteFile {
-  if (!isHttpUrl(url) || !URL.canParse(url)) throw new HttpSourceError(`not an http(s) address: ${redactUrl(url)}`);
-  const { username, password } = new URL(url);
-  // fetch refuses them, and they would follow a redirect to another host: refused here, clearly.
-  if (username || password) throw new HttpSourceError(`a user name or password in the address is not supported: ${redactUrl(url)}`);
-  const settings: Required<HttpSourceConfig> = {
+  checkAddress(url);
+  const settings: Required<Omit<HttpSourceConfig, 'resolveUrl'>> = {
     attempts: config.attempts ?? 5,
     backoff: config.backoff ?? 1000,
     wait: config.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
     maxRedirects: config.maxRedirects ?? 10,
     fetch: config.fetch ?? globalThis.fetch,
   };
+  const { resolveUrl } = config;
+  let given = url;
   let current = url;
+  let renewal: Promise<void> | undefined;
   const listeners = new Set<(error: Error) => void>();
+
+  /** Asks for a fresh link, once however many requests found `expired` expired at the same time. */
+  async function renew(expired: string): Promise<void> {
+    if (!resolveUrl || given !== expired) return;
+    renewal ??= resolveUrl()
+      .then((link) => {
+        checkAddress(link);
+        given = link;
+        current = link;
+      })
+      .finally(() => {
+        renewal = undefined;
+      });
+    await renewal;
+  }
+
   return {
-    url,
+    get url() {
+      return given;
+    },
     settings,
     described: false,
     validators: {},
     length: undefined,
     bytesFetched: 0,
     async get(headers, signal) {
-      const answer = await fetchFollowingRedirects(current, {
+      const from = given;
+      const asked = current;
+      const answer = await fetchFollowingRedirects(asked, {
         headers: { ...baseHeaders, ...headers },
         signal,
         maxRedirects: settings.maxRedirects,
         fetch: settings.fetch,
       });
-      if (current !== url && expiredTargetStatuses.has(answer.response.status)) {
-        await answer.response.body?.cancel();
-        current = url;
-        const error = statusError(answer.response, answer.url);
-        throw new HttpSourceError(`${error.message}; asking ${redactUrl(url)} again`, { status: error.status, retryable: true });
+      const { response } = answer;
+      const webPage = resolveUrl !== undefined && answer.url !== asked && isWebPage(response);
+      if ((resolveUrl || asked !== from) && (expiredTargetStatuses.has(response.status) || webPage)) {
+        await response.body?.cancel();
+        const what = webPage ? `a web page at ${redactUrl(answer.url)} instead of the file` : statusError(response, answer.url).message;
+        if (resolveUrl) await renew(from);
+        else current = from;
+        const next = resolveUrl ? 'asking for a fresh link' : `asking ${redactUrl(from)} again`;
+        throw new HttpSourceError(`${what}; ${next}`, { status: response.status, retryable: true });
       }
-      current = answer.url;
-      return answer.response;
+      // A request sent before a renewal must not bring the expired link back.
+      if (given === from) current = answer.url;
+      return response;
     },
     fail(error) {
       for (const listener of listeners) listener(error);
