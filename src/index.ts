@@ -12,6 +12,8 @@ export { openHttpSource, type HttpSource } from './sources/http/httpSource.js';
 export type { HttpSourceConfig } from './sources/http/remoteFile.js';
 export { HttpSourceError } from './sources/http/httpSourceError.js';
 export { redactUrl } from './sources/http/redactUrl.js';
+export { torboxClient, torboxClientFromEnv, type TorboxClient, type TorboxClientConfig, type TorboxDownload, type TorboxFile } from './sources/torbox/torboxClient.js';
+export { TorboxError } from './sources/torbox/torboxError.js';
 export type { ArchiveFormat } from './sources/detectFormat.js';
 export type { Entry, EntryBytes, EntryKind, EntryRef, MediaType } from './entry.js';
 export { mediaTypeOf } from './mediaType.js';
