@@ -20,6 +20,12 @@ import type { Entry } from '../src/entry.js';
 import { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from '../src/freeSpace.js';
 import type { Step } from '../src/step.js';
 
+/** Bytes the gate keeps free by default: 3 GB. */
+export const defaultMinFree = 3_000_000_000;
+
+/** Milliseconds between free-space checks while paused, by default. */
+export const defaultRecheckEvery = 30_000;
+
 /** Options of {@link freeSpaceGate}. */
 export interface FreeSpaceGateConfig {
   /** A folder on the file system to watch: the temp folder, where entries are written. */
@@ -79,8 +85,8 @@ function takesSpace(entry: Entry): boolean {
 export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunction<Step> {
   const {
     folder,
-    minFree = 3_000_000_000,
-    recheckEvery = 30_000,
+    minFree = defaultMinFree,
+    recheckEvery = defaultRecheckEvery,
     probeTtl = 1_000,
     probe = checkDiskSpaceProbe,
     scheduler = asyncScheduler,

@@ -5,13 +5,13 @@ import { albums } from '../operators/albums.js';
 import { checkpoint } from '../operators/checkpoint.js';
 import { classifyMedia } from '../operators/classifyMedia.js';
 import { deliver } from '../operators/deliver.js';
-import { freeSpaceGate } from '../operators/freeSpaceGate.js';
+import { defaultMinFree, defaultRecheckEvery, freeSpaceGate } from '../operators/freeSpaceGate.js';
 import { materialise } from '../operators/materialise.js';
 import { recordAlbum } from '../operators/recordAlbum.js';
 import { crashPoint } from './crashPoint.js';
 import { acquireRunLock } from './runLock.js';
 import { ConfigError, describeError } from './errors.js';
-import type { DiskSpaceProbe } from './freeSpace.js';
+import { checkDiskSpaceProbe, type DiskSpaceProbe } from './freeSpace.js';
 import { Manifest } from './manifest.js';
 import type { Sink } from './sinks/sink.js';
 import type { Archive } from './sources/archive.js';
@@ -119,7 +119,8 @@ export function send(path: string, options: SendOptions): Observable<Step> {
     const unlock = await acquireRunLock(paths.lock, isHttpUrl(path) ? redactUrl(path) : path);
     let archive: Archive | undefined;
     try {
-      archive = await openArchive(path, undefined, { downloads: join(state, 'downloads'), ...(options.http ? { http: options.http } : {}) });
+      const room = { minFree: options.minFree ?? defaultMinFree, probe: options.probe ?? checkDiskSpaceProbe, recheckEvery: options.recheckEvery ?? defaultRecheckEvery };
+      archive = await openArchive(path, undefined, { downloads: join(state, 'downloads'), room, ...(options.http ? { http: options.http } : {}) });
       const manifest = await loadManifest(paths.manifest, archive, path, options);
       if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
       // Whatever a dead run left here is stale: its albums are rebuilt from the archive.

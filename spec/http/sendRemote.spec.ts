@@ -235,6 +235,32 @@ describe('send over HTTP', () => {
       expect(server.log[1]!.bytesSent).toBe(bytes.length);
     });
 
+    it('refuses at once a zip download that could not fit even on the empty volume, saying how much it needs', async () => {
+      server = await startHttpServer({ ranges: false });
+      const { bytes } = await servedZip('/photos.zip');
+      const probe = async () => ({ free: 10_000, size: bytes.length });
+      const error = await lastValueFrom(send(server.url('/photos.zip'), await options({ probe }))).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ArchiveError);
+      expect((error as ArchiveError).reason).toMatch(/must be downloaded before it is read: that needs .* free \(.* plus --min-free 1\.0 MB\), more than the whole volume holds/);
+      expect(server.log.map((request) => request.range ?? '-')).toEqual(['bytes=0-0']);
+      expect(await filesUnder(workspace.out)).toEqual([]);
+    });
+
+    it('waits for room before downloading a zip, checking again as the free-space gate does', async () => {
+      server = await startHttpServer({ ranges: false });
+      const { bytes } = await servedZip('/photos.zip');
+      const answers = [0, 0, 10 * bytes.length];
+      const probes: number[] = [];
+      const probe = async () => {
+        probes.push(server.log.length);
+        return { free: answers.shift() ?? 10 * bytes.length, size: 100 * bytes.length + 10_000_000 };
+      };
+      await lastValueFrom(send(server.url('/photos.zip'), await options({ probe, recheckEvery: 5 })));
+      // Three checks before the download (the body is the second request), and it waited for the third.
+      expect(probes.slice(0, 3)).toEqual([1, 1, 1]);
+      expect(await deliveredSorted()).toEqual(expected);
+    });
+
     it('streams a tar.gz from the start without writing it anywhere', async () => {
       server = await startHttpServer({ ranges: false });
       const bytes = await writeTarGz(join(workspace.root, 'served.tar.gz'), items);

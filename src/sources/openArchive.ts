@@ -4,6 +4,7 @@ import { ArchiveError, describeError } from '../errors.js';
 import type { Archive } from './archive.js';
 import { detectFormat } from './detectFormat.js';
 import type { HttpSourceConfig } from './http/remoteFile.js';
+import type { DownloadRoom } from './http/roomForDownload.js';
 import { isHttpUrl, redactUrl } from './http/redactUrl.js';
 import { fileSource } from './randomAccess.js';
 import { isTorboxName } from './torbox/torboxName.js';
@@ -18,6 +19,8 @@ export interface OpenArchiveOptions {
   downloads?: string;
   /** Retries, waits and redirects of HTTP requests (addresses and Torbox downloads only). */
   http?: HttpSourceConfig;
+  /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
+  room?: DownloadRoom;
 }
 
 /**
@@ -36,11 +39,11 @@ export interface OpenArchiveOptions {
 export async function openArchive(path: string, name = isHttpUrl(path) ? redactUrl(path) : path, options: OpenArchiveOptions = {}): Promise<Archive> {
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
-    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}) });
+    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}) });
   }
   if (isTorboxName(path)) {
     const { openTorboxArchive } = await import('./torbox/openTorboxArchive.js');
-    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}) });
+    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}) });
   }
   let format;
   try {

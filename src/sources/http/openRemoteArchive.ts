@@ -8,6 +8,7 @@ import type { Archive, RemoteOrigin } from '../archive.js';
 import { formatOf } from '../detectFormat.js';
 import { fileSource, readBytes } from '../randomAccess.js';
 import { downloadToFile } from './downloadToFile.js';
+import { type DownloadRoom, roomForDownload } from './roomForDownload.js';
 import { type HttpSource, openHttpSource } from './httpSource.js';
 import { urlWithoutQuery } from './redactUrl.js';
 import type { HttpSourceConfig } from './remoteFile.js';
@@ -18,6 +19,8 @@ export interface RemoteArchiveOptions {
   readonly downloads: string;
   /** Retries, waits and redirects of the HTTP requests, and how to renew a link that expires. */
   readonly http?: HttpSourceConfig;
+  /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
+  readonly room?: DownloadRoom;
 }
 
 /** Bytes read to tell the format: the first tar header, even behind a gzip header. */
@@ -65,8 +68,9 @@ function stoppingOnFailure(archive: Archive, source: HttpSource, remote: RemoteO
 }
 
 /** A zip from a server without ranges: downloaded whole into `downloads`, read there, deleted by `close`. */
-async function openDownloadedZip(source: HttpSource, name: string, remote: RemoteOrigin, downloads: string): Promise<Archive> {
+async function openDownloadedZip(source: HttpSource, name: string, remote: RemoteOrigin, downloads: string, room: DownloadRoom | undefined): Promise<Archive> {
   await mkdir(downloads, { recursive: true });
+  if (room) await roomForDownload(downloads, await source.size(), room, name);
   const file = join(downloads, `${createHash('sha256').update(remote.url).digest('hex').slice(0, 16)}.zip`);
   try {
     await opening(name, source, () => downloadToFile(source, file));
@@ -115,7 +119,7 @@ export async function openRemoteArchive(url: string, name: string, options: Remo
   switch (format) {
     // Each reader is loaded only when its format is met, as for local files.
     case 'zip': {
-      if (!source.ranged) return openDownloadedZip(source, name, remote, options.downloads);
+      if (!source.ranged) return openDownloadedZip(source, name, remote, options.downloads, options.room);
       const { openZip } = await import('../zipArchive.js');
       return stoppingOnFailure(await opening(name, source, () => openZip(source, name)), source, remote);
     }

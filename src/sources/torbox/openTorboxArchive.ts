@@ -1,5 +1,6 @@
 import { ArchiveError, ConfigError } from '../../errors.js';
 import type { Archive } from '../archive.js';
+import type { DownloadRoom } from '../http/roomForDownload.js';
 import type { HttpSourceConfig } from '../http/remoteFile.js';
 import { type TorboxDownload, torboxClientFromEnv } from './torboxClient.js';
 import { TorboxError } from './torboxError.js';
@@ -11,6 +12,8 @@ export interface TorboxArchiveOptions {
   readonly downloads: string;
   /** Retries and waits, for Torbox's API as for its download links; the fetch to use. */
   readonly http?: HttpSourceConfig;
+  /** Free space to keep while downloading a zip that cannot be read in place. */
+  readonly room?: DownloadRoom;
   /** Where `TORBOX_API_KEY` and `TORBOX_API_BASE` are read. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -62,7 +65,11 @@ export async function openTorboxArchive(path: string, name: string, options: Tor
     const only = download.files.length === 1 ? download.files[0] : undefined;
     const resolveUrl = () => client.requestDownload(item, only?.id);
     const { openRemoteArchive } = await import('../http/openRemoteArchive.js');
-    return await openRemoteArchive(await resolveUrl(), name, { downloads: options.downloads, http: { ...options.http, resolveUrl } });
+    return await openRemoteArchive(await resolveUrl(), name, {
+      downloads: options.downloads,
+      http: { ...options.http, resolveUrl },
+      ...(options.room ? { room: options.room } : {}),
+    });
   } catch (error) {
     throw torboxRunError(name, error);
   }
