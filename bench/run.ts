@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: how unspool compares with plain extractors on a ~1 GB camera-roll zip and
  * tar.gz (wall time, peak RSS, peak temp bytes), and what resuming costs at 10 % and 90 % of the
- * archive, and the peak RSS of uploading a 1 GiB entry to Telegram (through the test recorder). It
- * prints numbers; it asserts nothing. The report goes to stdout, progress to stderr.
+ * archive, the peak RSS of uploading a 1 GiB entry to Telegram (through the test recorder), and
+ * the same archives sent from a loopback HTTP server (with and without ranges). It prints numbers;
+ * it asserts nothing. The report goes to stdout, progress to stderr.
  *
  * ```sh
  * npm run bench                                  # everything
- * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram
+ * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram, http
  * npm run bench -- --only unzip,unspool-zip      # or single runs by name
  * npm run bench -- --repeat 1                    # one run of each (default 3, medians shown)
  * npm run bench -- --rebuild                     # rebuild the cached fixtures first
@@ -18,12 +19,14 @@ import { parseArgs } from 'node:util';
 import { type ArchiveKind, type Competitor, competitors, findBinary, versionOf } from './competitors.js';
 import { extractionReport, runExtraction } from './extraction.js';
 import { ensureFixtures } from './fixtures.js';
+import { httpReport } from './httpReport.js';
+import { runHttp } from './httpSend.js';
 import { loadLine, machine, megabytes } from './report.js';
 import { resumeReport, runResume } from './resume.js';
 import { runTelegramUpload } from './telegramUpload.js';
 
 const usage = `usage: npm run bench -- [--only <names>] [--repeat <n>] [--rebuild]
-  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, or a run (${competitors.map((each) => each.name).join(', ')})
+  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, http, or a run (${competitors.map((each) => each.name).join(', ')})
   --repeat <n>    runs of each extractor (round-robin) and resumes from each point; tables show medians (default 3)
   --rebuild       rebuild the fixtures in bench/.cache even if they are valid`;
 
@@ -43,7 +46,7 @@ if (values.help) {
   print(usage);
   process.exit(0);
 }
-const groups = ['extract', 'resume', 'resume-tgz', 'telegram'];
+const groups = ['extract', 'resume', 'resume-tgz', 'telegram', 'http'];
 const chosen = new Set((values.only ?? [...groups]).flatMap((each) => each.split(',')).map((each) => each.trim()).filter(Boolean));
 const unknown = [...chosen].filter((name) => !groups.includes(name) && !competitors.some((each) => each.name === name));
 const repeat = Number(values.repeat);
@@ -104,6 +107,14 @@ if (chosen.has('telegram')) {
   print('## Telegram: peak RSS while a 1 GiB entry is uploaded (gramjs client, invoke recorded)');
   print();
   for (const line of await runTelegramUpload(cacheDir, progress)) print(line);
+  print();
+}
+
+if (chosen.has('http')) {
+  print(`## HTTP: unspool send http://127.0.0.1:<port>/… from a loopback file server, against the local file (${repeat} run${repeat === 1 ? '' : 's'} each, round-robin)`);
+  print();
+  const { results, serverRssBytes } = await runHttp(fixtures, archiveBytes, cacheDir, timeWrapper, repeat, progress);
+  for (const line of httpReport(results, serverRssBytes, fixtures, archiveBytes)) print(line);
   print();
 }
 
