@@ -18,6 +18,7 @@ import type { Archive } from './sources/archive.js';
 import type { HttpSourceConfig } from './sources/http/remoteFile.js';
 import { isHttpUrl, redactUrl, urlWithoutQuery } from './sources/http/redactUrl.js';
 import { openArchive } from './sources/openArchive.js';
+import { telegramDocumentKeyOf } from './sources/telegram/telegramDocumentName.js';
 import { torboxKeyOf } from './sources/torbox/torboxName.js';
 import { TarBrokenError } from './sources/tarBrokenError.js';
 import { archivePaths } from './stateDir.js';
@@ -52,16 +53,25 @@ export interface SendOptions {
   scheduler?: SchedulerLike;
   /** For an `http(s)` archive: attempts, backoff and the wait between HTTP retries, the redirect cap. */
   http?: HttpSourceConfig;
+  /**
+   * How the archive is opened, given `path`. Default: `openArchive`, with the downloads folder,
+   * free space, HTTP settings and state folder of these options. Tests pass a reader of their own
+   * (a Telegram document over a recorded client, say).
+   */
+  open?: (path: string) => Promise<Archive>;
 }
 
 /**
  * The key of an archive's state (manifest, lock, temp folder). A remote archive is keyed by its
  * address without query string, so a signed link renewed with a fresh token resumes the same
  * delivery; a Torbox download by `torbox:<kind>:<id>`, whatever link it is read through.
+ * A Telegram document by `tg:<chat>/<message-id>`, whether named so or by its `t.me` link.
  * `archivePaths` resolves its key as a path; the leading `/` keeps an address from being resolved
  * against the current folder.
  */
 function stateKey(path: string): string {
+  const telegram = telegramDocumentKeyOf(path);
+  if (telegram) return `/${telegram}`;
   if (isHttpUrl(path)) return `/${urlWithoutQuery(path)}`;
   const torbox = torboxKeyOf(path);
   return torbox ? `/${torbox}` : path;
@@ -73,7 +83,7 @@ async function identityOf(archive: Archive, path: string) {
   // The validators are recorded for people reading the manifest; the check on resume is the size
   // and fingerprint, as for a local file (an ETag may change for the same bytes).
   const validators = { ...(remote.etag ? { etag: remote.etag } : {}), ...(remote.lastModified ? { lastModified: remote.lastModified } : {}) };
-  return { source, path: torboxKeyOf(path) ?? remote.url, size, mtimeMs: 0, format, fingerprint, validators };
+  return { source, path: torboxKeyOf(path) ?? telegramDocumentKeyOf(path) ?? remote.url, size, mtimeMs: 0, format, fingerprint, validators };
 }
 
 async function loadManifest(file: string, archive: Archive, path: string, options: SendOptions): Promise<Manifest> {
@@ -106,9 +116,11 @@ async function loadManifest(file: string, archive: Archive, path: string, option
  *
  * An `http(s)` address is read in place over byte ranges (see `openArchive`); it is shown and
  * recorded with its query string redacted. A Torbox download (`torbox:<id>`) is recorded as
- * `torbox:<kind>:<id>`, never by its links, which expire.
+ * `torbox:<kind>:<id>`, never by its links, which expire. A file posted in a Telegram chat
+ * (`tg:<chat>/<message-id>` or its `t.me` link) is read in place and recorded as
+ * `tg:<chat>/<message-id>`.
  *
- * @param path The archive file, its address, or its `torbox:` name.
+ * @param path The archive file, its address, its `torbox:` name, or its `tg:` name.
  * @param options The sink, the state folder, and the settings.
  */
 export function send(path: string, options: SendOptions): Observable<Step> {
@@ -120,7 +132,9 @@ export function send(path: string, options: SendOptions): Observable<Step> {
     let archive: Archive | undefined;
     try {
       const room = { minFree: options.minFree ?? defaultMinFree, probe: options.probe ?? checkDiskSpaceProbe, recheckEvery: options.recheckEvery ?? defaultRecheckEvery };
-      archive = await openArchive(path, undefined, { downloads: join(state, 'downloads'), room, ...(options.http ? { http: options.http } : {}) });
+      archive = options.open
+        ? await options.open(path)
+        : await openArchive(path, undefined, { downloads: join(state, 'downloads'), room, state, ...(options.http ? { http: options.http } : {}) });
       const manifest = await loadManifest(paths.manifest, archive, path, options);
       if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
       // Whatever a dead run left here is stale: its albums are rebuilt from the archive.

@@ -16,6 +16,23 @@ import { newTelegramClient } from '../../src/sinks/telegram/connectTelegram.js';
 export interface RecordedRequest {
   readonly className: string;
   readonly request: Api.AnyRequest;
+  /** The data center it was sent to, when the client named one (`invoke(request, dcId)`). */
+  readonly dcId?: number;
+}
+
+/** A file posted in a chat, as {@link TelegramServer.postDocument} keeps it. */
+export interface StoredDocument {
+  readonly id: string;
+  readonly accessHash: string;
+  /** The file reference Telegram accepts now: {@link TelegramServer.expireFileReference} changes it. */
+  fileReference: Buffer;
+  readonly bytes: Buffer;
+  readonly fileName: string;
+  readonly dcId: number;
+  /** The message it was posted in. */
+  readonly messageId: number;
+  /** The channel it was posted in, or none for a private chat, a group or Saved Messages. */
+  readonly channelId?: string;
 }
 
 /** One message in the recorded chat. */
@@ -79,6 +96,38 @@ export class TelegramServer {
   /** Users this account can see, by id. */
   readonly users = new Map<string, Api.User>();
 
+  /** Files posted in chats, by message id: what `upload.getFile` reads. */
+  readonly documents = new Map<number, StoredDocument>();
+
+  /**
+   * Posts a file as a document in a chat (a channel, or elsewhere when `channelId` is not given),
+   * as someone else did before the run; `messages.getMessages`, `channels.getMessages` and
+   * `upload.getFile` find it.
+   *
+   * @return The stored document, with the id of the message it is in.
+   */
+  postDocument(bytes: Buffer, options: { fileName?: string; channelId?: string; dcId?: number } = {}): StoredDocument {
+    const messageId = this.newId();
+    const document: StoredDocument = {
+      id: String(this.newId()),
+      accessHash: '77',
+      fileReference: Buffer.from(`ref-${messageId}-0`),
+      bytes,
+      fileName: options.fileName ?? 'archive.zip',
+      dcId: options.dcId ?? 2,
+      messageId,
+      ...(options.channelId !== undefined ? { channelId: options.channelId } : {}),
+    };
+    this.documents.set(messageId, document);
+    return document;
+  }
+
+  /** Gives a document a new file reference: requests with the old one get `FILE_REFERENCE_EXPIRED`. */
+  expireFileReference(messageId: number): void {
+    const document = this.documents.get(messageId)!;
+    document.fileReference = Buffer.from(`${document.fileReference.toString()}+`);
+  }
+
   /** Makes a chat or user known to Telegram, so that look-ups by username or id find it. */
   add(...peers: (Api.Chat | Api.ChatForbidden | Api.Channel | Api.ChannelForbidden | Api.User)[]): void {
     for (const peer of peers) {
@@ -105,8 +154,8 @@ export class TelegramRecorder {
 
   constructor(readonly server = new TelegramServer()) {
     this.client = newTelegramClient({ apiId: 12345, apiHash: '0123456789abcdef0123456789abcdef' });
-    (this.client as { invoke: TelegramClient['invoke'] }).invoke = (async (request: Api.AnyRequest) => {
-      this.requests.push({ className: request.className, request });
+    (this.client as { invoke: TelegramClient['invoke'] }).invoke = (async (request: Api.AnyRequest, dcId?: number) => {
+      this.requests.push({ className: request.className, request, ...(dcId !== undefined ? { dcId } : {}) });
       await this.onRequest?.(request);
       const fault = this.faults.find((candidate) => candidate.times > 0 && candidate.match(request));
       if (fault) {
@@ -180,7 +229,7 @@ export class TelegramRecorder {
       if (kinds.size > 1) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MEDIA_INVALID' }), request);
       return this.updates(items.map(({ single, media }) => this.post(String(single.randomId), single.message, media, groupedId)));
     }
-    const found = this.lookUp(request);
+    const found = this.lookUp(request) ?? this.readDocument(request);
     if (found !== undefined) return found;
     throw new Error(`the recorder has no answer for ${request.className}`);
   }
@@ -224,6 +273,56 @@ export class TelegramRecorder {
         const user = input instanceof Api.InputUser ? server.users.get(input.userId.toString()) : undefined;
         return user ? [user] : [];
       });
+    }
+    return undefined;
+  }
+
+  /**
+   * Answers what reading a posted document takes: the message (`messages.getMessages` outside
+   * channels, `channels.getMessages` in one) with its `MessageMediaDocument`, and `upload.getFile`
+   * with the bytes, refusing as Telegram does an offset not a multiple of 4 KiB (`OFFSET_INVALID`),
+   * a limit not a multiple of 4 KiB, not dividing 1 MiB, or crossing a 1 MiB boundary
+   * (`LIMIT_INVALID`), and a file reference no longer current (`FILE_REFERENCE_EXPIRED`).
+   */
+  private readDocument(request: Api.AnyRequest): unknown {
+    const { server } = this;
+    const refuse = (message: string) => errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: message }), request);
+    const messagesIn = (channelId: string | undefined, ids: Api.TypeInputMessage[]) =>
+      ids.flatMap((input): Api.TypeMessage[] => {
+        const stored = input instanceof Api.InputMessageID ? server.documents.get(input.id) : undefined;
+        if (!stored || stored.channelId !== channelId) return [new Api.MessageEmpty({ id: input instanceof Api.InputMessageID ? input.id : 0 })];
+        const document = new Api.Document({
+          id: long(stored.id),
+          accessHash: long(stored.accessHash),
+          fileReference: Buffer.from(stored.fileReference),
+          date: 1_700_000_000,
+          mimeType: 'application/zip',
+          size: long(stored.bytes.length),
+          dcId: stored.dcId,
+          attributes: [new Api.DocumentAttributeFilename({ fileName: stored.fileName })],
+        });
+        const peerId = channelId !== undefined ? new Api.PeerChannel({ channelId: long(channelId) }) : new Api.PeerUser({ userId: long(42) });
+        return [new Api.Message({ id: stored.messageId, peerId, date: 1_700_000_000, message: '', media: new Api.MessageMediaDocument({ document }) })];
+      });
+    if (request instanceof Api.messages.GetMessages) {
+      return new Api.messages.Messages({ messages: messagesIn(undefined, request.id), chats: [], users: [] });
+    }
+    if (request instanceof Api.channels.GetMessages) {
+      const channel = request.channel instanceof Api.InputChannel ? server.chats.get(request.channel.channelId.toString()) : undefined;
+      if (!(channel instanceof Api.Channel)) throw refuse('CHANNEL_INVALID');
+      return new Api.messages.ChannelMessages({ pts: 1, count: request.id.length, messages: messagesIn(channel.id.toString(), request.id), chats: [channel], users: [], topics: [] });
+    }
+    if (request instanceof Api.upload.GetFile) {
+      const { location, limit } = request;
+      const offset = Number(request.offset.toString());
+      if (!(location instanceof Api.InputDocumentFileLocation)) throw refuse('LOCATION_INVALID');
+      const stored = [...server.documents.values()].find((candidate) => candidate.id === location.id.toString());
+      if (!stored || stored.accessHash !== location.accessHash.toString()) throw refuse('FILE_ID_INVALID');
+      if (!stored.fileReference.equals(Buffer.from(location.fileReference))) throw refuse('FILE_REFERENCE_EXPIRED');
+      const mib = 1024 * 1024;
+      if (offset < 0 || offset % 4096 !== 0) throw refuse('OFFSET_INVALID');
+      if (limit <= 0 || limit % 4096 !== 0 || mib % limit !== 0 || Math.floor(offset / mib) !== Math.floor((offset + limit - 1) / mib)) throw refuse('LIMIT_INVALID');
+      return new Api.upload.File({ type: new Api.storage.FileUnknown(), mtime: 1_700_000_000, bytes: Buffer.from(stored.bytes.subarray(offset, offset + limit)) });
     }
     return undefined;
   }

@@ -7,6 +7,7 @@ import type { HttpSourceConfig } from './http/remoteFile.js';
 import type { DownloadRoom } from './http/roomForDownload.js';
 import { isHttpUrl, redactUrl } from './http/redactUrl.js';
 import { fileSource } from './randomAccess.js';
+import { isTelegramDocumentName } from './telegram/telegramDocumentName.js';
 import { isTorboxName } from './torbox/torboxName.js';
 
 /** Options of {@link openArchive}. */
@@ -21,22 +22,35 @@ export interface OpenArchiveOptions {
   http?: HttpSourceConfig;
   /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
   room?: DownloadRoom;
+  /**
+   * The state folder, where `config.env` may hold the Telegram settings (`tg:` names only).
+   * Default: the current folder.
+   */
+  state?: string;
 }
 
 /**
  * Opens an archive, telling its format from its first bytes (never its name): a local file, an
  * `http://` / `https://` address, read in place over byte ranges where the server allows, or a
  * Torbox download (`torbox:<id>`, `torbox:usenet:<id>`, `torbox:webdl:<id>`; see
- * `openTorboxArchive`).
+ * `openTorboxArchive`), or a file posted in a Telegram chat (`tg:<chat>/<message-id>` or the
+ * message's `t.me` link; see `openTelegramArchive`).
  *
- * @param path The archive file, its address, or its `torbox:` name.
+ * @param path The archive file, its address, its `torbox:` name, or its `tg:` name.
  * @param name The archive as the user named it, for messages. Default: `path`, an address with
  * its query string redacted.
- * @param options For addresses: the downloads folder and the HTTP settings.
+ * @param options For addresses: the downloads folder and the HTTP settings; for `tg:` names, the
+ * state folder.
  * @throws ArchiveError when the file cannot be read or is not a zip, tar or tar.gz archive.
- * @throws ConfigError for a malformed `torbox:` name, or a missing or refused Torbox key.
+ * @throws ConfigError for a malformed `torbox:` name, or a missing or refused Torbox key; for a
+ * malformed `tg:` name, missing or refused Telegram settings, or a chat that cannot be found.
  */
 export async function openArchive(path: string, name = isHttpUrl(path) ? redactUrl(path) : path, options: OpenArchiveOptions = {}): Promise<Archive> {
+  // Before addresses: a message's t.me link is an address too.
+  if (isTelegramDocumentName(path)) {
+    const { openTelegramArchive } = await import('./telegram/openTelegramArchive.js');
+    return openTelegramArchive(path, name, { state: options.state ?? '.' });
+  }
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
     return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}) });

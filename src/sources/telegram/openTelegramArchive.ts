@@ -1,0 +1,94 @@
+import { ArchiveError, describeError } from '../../errors.js';
+import { connectTelegram, type TelegramConnection } from '../../sinks/telegram/connectTelegram.js';
+import { realWait, telegramCall, type Wait } from '../../sinks/telegram/telegramCall.js';
+import { telegramSettings } from '../../sinks/telegram/telegramSettings.js';
+import type { Archive } from '../archive.js';
+import { formatOf } from '../detectFormat.js';
+import { readBytes } from '../randomAccess.js';
+import { documentChat } from './documentChat.js';
+import { parseTelegramDocumentName, telegramDocumentKeyOf } from './telegramDocumentName.js';
+import { type TelegramDocumentConfig, telegramDocumentSource } from './telegramDocumentSource.js';
+
+/** Options of {@link openTelegramArchive}. */
+export interface TelegramArchiveOptions extends TelegramDocumentConfig {
+  /** The state folder, where `config.env` may hold the Telegram settings. */
+  readonly state: string;
+  /** Where the Telegram settings are read first. Default: `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * How to get a connection. Default: log in with the settings (`telegramSettings` and
+   * `connectTelegram`). Tests pass an already connected client here.
+   */
+  readonly connect?: () => Promise<TelegramConnection>;
+}
+
+/** Bytes read to tell the format: the first tar header, even behind a gzip header. */
+const formatHeadBytes = 4096;
+
+/**
+ * Opens an archive posted as a file in a Telegram chat the account can read:
+ * `tg:<chat>/<message-id>` or the message's `t.me` link. It logs in as `unspool send --to
+ * telegram:` does (a bot or a user, from `TELEGRAM_*` in the environment or `<state>/config.env`),
+ * tells the format from the first bytes, and reads the document in place through
+ * `telegramDocumentSource`: a zip by its central directory, then each entry's own range; a tar or
+ * tar.gz straight through. Nothing is stored. The archive's `close()` logs out of the connection.
+ *
+ * @param path The `tg:` name or `t.me` link.
+ * @param name The archive as it may be shown.
+ * @param options The state folder, the environment, waits and retries.
+ * @throws ConfigError for a malformed name, missing settings, a refused login or an unknown chat.
+ * @throws ArchiveError when the message holds no file, or not a zip, tar or tar.gz archive.
+ */
+export async function openTelegramArchive(path: string, name: string, options: TelegramArchiveOptions): Promise<Archive> {
+  const { chat, messageId } = parseTelegramDocumentName(path);
+  const connection = await (options.connect ?? (async () => connectTelegram(await telegramSettings(options.env ?? process.env, options.state))))();
+  try {
+    const wait: Wait = options.wait ?? realWait;
+    const send = telegramCall(connection.client, wait, options.onFloodWait);
+    const signal = new AbortController().signal;
+    const peer = await documentChat((request) => send(request, signal), chat, name);
+    const source = await telegramDocumentSource(connection.client, peer, messageId, name, options);
+    const remote = {
+      url: telegramDocumentKeyOf(path)!,
+      ranged: true,
+      get bytesFetched() {
+        return source.bytesFetched;
+      },
+    };
+    const opening = async <T>(step: () => Promise<T>): Promise<T> => {
+      try {
+        return await step();
+      } catch (error) {
+        throw error instanceof ArchiveError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
+      }
+    };
+    const format = await opening(async () => formatOf(await readBytes(source, 0, formatHeadBytes)));
+    let archive: Archive;
+    switch (format) {
+      // Each reader is loaded only when its format is met, as for local files.
+      case 'zip':
+        archive = await opening(async () => (await import('../zipArchive.js')).openZip(source, name));
+        break;
+      case 'tar':
+      case 'tar.gz':
+        archive = await opening(async () => (await import('../tarArchive.js')).openTarSource(source, name, format === 'tar.gz'));
+        break;
+      default:
+        throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+    }
+    let closed = false;
+    return {
+      ...archive,
+      remote,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await archive.close?.();
+        await connection.close();
+      },
+    };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
