@@ -35,7 +35,7 @@ const program = new Command('unspool')
 program
   .command('send')
   .description('deliver every entry of a zip, tar or tar.gz archive to a destination')
-  .argument('<archive>', 'the archive: a file, an http(s):// address read in place, or torbox:<id>')
+  .argument('<archive>', 'the archive: a file, an http(s):// address read in place, torbox:<id>, or tg:<chat>/<message-id>')
   .requiredOption('--to <destination>', 'where albums go: dir:<folder>, or telegram:<@name|id|-100id|me>')
   .option('--state <dir>', 'state folder (manifests, temp files)', defaultStateDir())
   .option('--album-size <n>', 'most files per album, 2 to 10', integer(2, 10), 10)
