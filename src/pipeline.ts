@@ -160,6 +160,7 @@ export function send(path: string, options: SendOptions): Observable<Step> {
         ...(archive.entryCount !== undefined ? { entryCount: archive.entryCount } : {}),
         settled: manifest.settledCount(),
         manifestFile: manifest.file,
+        ...(archive.remote ? { network: archive.remote } : {}),
       };
       const planned = new Map(
         Object.entries(manifest.data.inFlight).map(([id, record]) => [id, { group: record.group as AlbumGroup, entries: record.entries }]),

@@ -64,6 +64,8 @@ export type Step =
       readonly settled: number;
       /** Where this archive's manifest is kept. */
       readonly manifestFile: string;
+      /** For an archive read over the network: bytes received so far, read live. */
+      readonly network?: { readonly bytesFetched: number };
     }
   /** An entry read from the archive, not yet written anywhere. */
   | { readonly kind: 'entry'; readonly entry: Entry }

@@ -14,7 +14,8 @@ export interface ProgressDisplay {
 
 /**
  * A one-line progress display on stderr (with `cli-progress`): entries and bytes done, albums,
- * the entry last finished, the paused state, and waits the destination asked for. When stderr is not a terminal it shows nothing.
+ * the entry last finished, the paused state, waits the destination asked for, and for a remote
+ * archive the bytes fetched. When stderr is not a terminal it shows nothing.
  */
 export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
   if (!stream.isTTY) return { update() {}, waiting() {}, stop() {} };
@@ -34,11 +35,20 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Pr
   let bytes = 0;
   let albums = 0;
   let started = false;
-  const show = (state: string) => bar.update(done, { bytes: formatBytes(bytes), albums, state });
+  let network: { readonly bytesFetched: number } | undefined;
+  let shown = 'starting';
+  let ticker: NodeJS.Timeout | undefined;
+  // Over the network, the bytes received so far are shown beside the bytes delivered, every second.
+  const show = (state: string) => {
+    shown = state;
+    bar.update(done, { bytes: network ? `${formatBytes(bytes)} (${formatBytes(network.bytesFetched)} fetched)` : formatBytes(bytes), albums, state });
+  };
   return {
     update(step) {
       switch (step.kind) {
         case 'opened':
+          network = step.network;
+          if (network) ticker = setInterval(() => show(shown), 1000).unref();
           done = step.settled;
           bar.start(step.entryCount ?? 0, done, { bytes: formatBytes(0), albums, state: 'starting' });
           started = true;
@@ -68,6 +78,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Pr
       if (started) show(`Telegram asked to wait ${seconds} s`);
     },
     stop() {
+      clearInterval(ticker);
       if (started) bar.stop();
     },
   };
