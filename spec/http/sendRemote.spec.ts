@@ -2,12 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lastValueFrom, takeWhile, tap, toArray } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, takeWhile, tap, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/errors.js';
 import type { ManifestData } from '../../src/manifest.js';
 import { send, type SendOptions } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
+import type { Sink } from '../../src/sinks/sink.js';
 import { type HttpServer, startHttpServer } from '../support/httpServer.js';
 import { runSend } from '../support/runSend.js';
 import { jpegBytes, pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
@@ -95,6 +96,27 @@ describe('send over HTTP', () => {
     `bytes=${centralDirectory}-${size - 1}`,
     `bytes=${centralDirectory}-${centralDirectory + centralDirectorySize - 1}`,
   ];
+
+  it('keeps at most one album of files on disk while reading a zip over ranges, and writes nothing else', async () => {
+    server = await startHttpServer();
+    await servedZip('/photos.zip');
+    const base = await options();
+    const tmp = join(workspace.state, 'tmp');
+    const waiting: number[] = [];
+    const sink: Sink = {
+      name: base.sink.name,
+      async deliver(album, signal) {
+        waiting.push((await filesUnder(tmp)).length);
+        return firstValueFrom(from(base.sink.deliver(album, signal)));
+      },
+    };
+    await runSend(server.url('/photos.zip'), { ...base, sink });
+    expect(waiting.length).toBeGreaterThan(2);
+    expect(Math.max(...waiting)).toBeLessThanOrEqual(4);
+    expect(await filesUnder(tmp)).toEqual([]);
+    expect((await filesUnder(workspace.state)).filter((file) => !file.startsWith('manifests/'))).toEqual([]);
+    expect(await deliveredSorted()).toEqual(expected);
+  });
 
   it('delivers a zip read in place over byte ranges, byte for byte, fetching its entries and directory only', async () => {
     server = await startHttpServer();
