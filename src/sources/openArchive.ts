@@ -7,6 +7,7 @@ import type { HttpSourceConfig } from './http/remoteFile.js';
 import type { DownloadRoom } from './http/roomForDownload.js';
 import { isHttpUrl, redactUrl } from './http/redactUrl.js';
 import { fileSource } from './randomAccess.js';
+import { openSourceArchive } from './sourceArchive.js';
 import { isTelegramDocumentName } from './telegram/telegramDocumentName.js';
 import { isTorboxName } from './torbox/torboxName.js';
 
@@ -65,14 +66,6 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
   } catch (error) {
     throw new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
   }
-  switch (format) {
-    // Each reader is loaded only when its format is met: start-up and memory stay small.
-    case 'zip':
-      return (await import('./zipArchive.js')).openZip(fileSource(path), name);
-    case 'tar':
-    case 'tar.gz':
-      return (await import('./tarArchive.js')).openTar(path, name, format === 'tar.gz');
-    default:
-      throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
-  }
+  if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+  return openSourceArchive(fileSource(path), name, format);
 }

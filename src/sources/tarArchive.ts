@@ -11,7 +11,7 @@ import type { Archive, EntriesConfig } from './archive.js';
 import { TarBrokenError } from './tarBrokenError.js';
 import { createLease } from './lease.js';
 import { watchTarEnd } from './tarEndMarker.js';
-import { fileSource, type RandomAccessSource, readBytes } from './randomAccess.js';
+import { type RandomAccessSource, readBytes } from './randomAccess.js';
 
 /** Output buffer of gunzip: 4× zlib's 16 KiB default, for fewer writes (64 KiB: larger ones cost RSS). */
 const gunzipChunk = 64 * 1024;
@@ -114,17 +114,6 @@ function tarEntries(input: () => Readable, archive: string, gzip: boolean, { ski
       extract.destroy();
     };
   });
-}
-
-/**
- * Opens a local tar or tar.gz file, as {@link openTarSource} does.
- *
- * @param path The file.
- * @param name The archive as the user named it, for messages.
- * @param gzip Whether the file is gzip-compressed.
- */
-export async function openTar(path: string, name: string, gzip: boolean): Promise<Archive> {
-  return openTarSource(fileSource(path), name, gzip);
 }
 
 /**

@@ -5,8 +5,8 @@ import { Observable } from 'rxjs';
 import type { Entry } from '../../entry.js';
 import { ArchiveError, describeError } from '../../errors.js';
 import type { Archive, RemoteOrigin } from '../archive.js';
-import { formatOf } from '../detectFormat.js';
-import { fileSource, readBytes } from '../randomAccess.js';
+import { fileSource } from '../randomAccess.js';
+import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
 import { downloadToFile } from './downloadToFile.js';
 import { type DownloadRoom, roomForDownload } from './roomForDownload.js';
 import { type HttpSource, openHttpSource } from './httpSource.js';
@@ -22,9 +22,6 @@ export interface RemoteArchiveOptions {
   /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
   readonly room?: DownloadRoom;
 }
-
-/** Bytes read to tell the format: the first tar header, even behind a gzip header. */
-const formatHeadBytes = 4096;
 
 /**
  * Runs one step of opening, as an {@link ArchiveError} if it fails. The step is raced against the
@@ -74,8 +71,7 @@ async function openDownloadedZip(source: HttpSource, name: string, remote: Remot
   const file = join(downloads, `${createHash('sha256').update(remote.url).digest('hex').slice(0, 16)}.zip`);
   try {
     await opening(name, source, () => downloadToFile(source, file));
-    const { openZip } = await import('../zipArchive.js');
-    const archive = await opening(name, undefined, () => openZip(fileSource(file), name));
+    const archive = await opening(name, undefined, () => openSourceArchive(fileSource(file), name, 'zip'));
     let closed = false;
     return {
       ...archive,
@@ -115,20 +111,8 @@ export async function openRemoteArchive(url: string, name: string, options: Remo
       return source.bytesFetched;
     },
   };
-  const format = await opening(name, source, async () => formatOf(await readBytes(source, 0, formatHeadBytes)));
-  switch (format) {
-    // Each reader is loaded only when its format is met, as for local files.
-    case 'zip': {
-      if (!source.ranged) return openDownloadedZip(source, name, remote, options.downloads, options.room);
-      const { openZip } = await import('../zipArchive.js');
-      return stoppingOnFailure(await opening(name, source, () => openZip(source, name)), source, remote);
-    }
-    case 'tar':
-    case 'tar.gz': {
-      const { openTarSource } = await import('../tarArchive.js');
-      return stoppingOnFailure(await opening(name, source, () => openTarSource(source, name, format === 'tar.gz')), source, remote);
-    }
-    default:
-      throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
-  }
+  const format = await opening(name, source, () => formatOfSource(source));
+  if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+  if (format === 'zip' && !source.ranged) return openDownloadedZip(source, name, remote, options.downloads, options.room);
+  return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format)), source, remote);
 }

@@ -3,8 +3,7 @@ import { connectTelegram, type TelegramConnection } from '../../sinks/telegram/c
 import { realWait, telegramCall, type Wait } from '../../sinks/telegram/telegramCall.js';
 import { telegramSettings } from '../../sinks/telegram/telegramSettings.js';
 import type { Archive } from '../archive.js';
-import { formatOf } from '../detectFormat.js';
-import { readBytes } from '../randomAccess.js';
+import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
 import { documentChat } from './documentChat.js';
 import { parseTelegramDocumentName, telegramDocumentKeyOf } from './telegramDocumentName.js';
 import { type TelegramDocumentConfig, telegramDocumentSource } from './telegramDocumentSource.js';
@@ -21,9 +20,6 @@ export interface TelegramArchiveOptions extends TelegramDocumentConfig {
    */
   readonly connect?: () => Promise<TelegramConnection>;
 }
-
-/** Bytes read to tell the format: the first tar header, even behind a gzip header. */
-const formatHeadBytes = 4096;
 
 /**
  * Opens an archive posted as a file in a Telegram chat the account can read:
@@ -62,20 +58,9 @@ export async function openTelegramArchive(path: string, name: string, options: T
         throw error instanceof ArchiveError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
       }
     };
-    const format = await opening(async () => formatOf(await readBytes(source, 0, formatHeadBytes)));
-    let archive: Archive;
-    switch (format) {
-      // Each reader is loaded only when its format is met, as for local files.
-      case 'zip':
-        archive = await opening(async () => (await import('../zipArchive.js')).openZip(source, name));
-        break;
-      case 'tar':
-      case 'tar.gz':
-        archive = await opening(async () => (await import('../tarArchive.js')).openTarSource(source, name, format === 'tar.gz'));
-        break;
-      default:
-        throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
-    }
+    const format = await opening(() => formatOfSource(source));
+    if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+    const archive = await opening(() => openSourceArchive(source, name, format));
     let closed = false;
     return {
       ...archive,
