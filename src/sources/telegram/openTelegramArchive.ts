@@ -42,7 +42,7 @@ export async function openTelegramArchive(path: string, name: string, options: T
     const wait: Wait = options.wait ?? realWait;
     const send = telegramCall(connection.client, wait, options.onFloodWait);
     const signal = new AbortController().signal;
-    const peer = await documentChat((request) => send(request, signal), chat, name);
+    const peer = await documentChat((request) => send(request, signal), chat, name, connection.isBot);
     const source = await telegramDocumentSource(connection.client, peer, messageId, name, options);
     const remote = {
       url: telegramDocumentKeyOf(path)!,
