@@ -1,11 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom, from, lastValueFrom, takeWhile, tap, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/errors.js';
-import type { ManifestData } from '../../src/manifest.js';
 import { send, type SendOptions } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import type { Sink } from '../../src/sinks/sink.js';
@@ -13,7 +11,7 @@ import { type HttpServer, startHttpServer } from '../support/httpServer.js';
 import { runSend } from '../support/runSend.js';
 import { jpegBytes, pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { writeTarGz } from '../support/tarFixtures.js';
-import { createWorkspace, deliveredFiles, filesUnder, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
+import { createWorkspace, deliveredDigests, filesUnder, lockReleased, manifestOnDisk, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
 import { dataRange, headerRange, type ZipLayout, zipLayout } from './zipLayout.js';
 
@@ -67,26 +65,6 @@ describe('send over HTTP', () => {
     return { bytes, layout: zipLayout(bytes) };
   }
 
-  async function deliveredSorted() {
-    return deliveredFiles(await readAlbums(workspace.out))
-      .map(({ entry, sha256 }) => ({ entry, sha256 }))
-      .sort((a, b) => a.entry.localeCompare(b.entry));
-  }
-
-  /** The manifest of the one archive in the state folder. */
-  async function manifest(): Promise<ManifestData> {
-    const [file] = (await readdir(join(workspace.state, 'manifests'))).filter((name) => name.endsWith('.json'));
-    return JSON.parse(await readFile(join(workspace.state, 'manifests', file!), 'utf8')) as ManifestData;
-  }
-
-  /** Waits for the clean-up of an abandoned run, which ends by releasing its lock. */
-  async function lockReleased(): Promise<void> {
-    for (let tries = 0; (await readdir(join(workspace.state, 'locks')).catch(() => [])).length > 0; tries++) {
-      if (tries > 200) throw new Error('the lock was never released');
-      await sleep(10);
-    }
-  }
-
   /** The ranges that read the archive's structure rather than its entries, in the order asked. */
   const structureRanges = ({ size, endRecord, centralDirectory, centralDirectorySize }: ZipLayout) => [
     'bytes=0-0',
@@ -115,7 +93,7 @@ describe('send over HTTP', () => {
     expect(Math.max(...waiting)).toBeLessThanOrEqual(4);
     expect(await filesUnder(tmp)).toEqual([]);
     expect((await filesUnder(workspace.state)).filter((file) => !file.startsWith('manifests/'))).toEqual([]);
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
   });
 
   it('delivers a zip read in place over byte ranges, byte for byte, fetching its entries and directory only', async () => {
@@ -123,7 +101,7 @@ describe('send over HTTP', () => {
     const { layout } = await servedZip('/photos.zip');
     const run = await runSend(server.url('/photos.zip'), await options());
     expect(run.summary).toMatchObject({ source: server.url('/photos.zip'), entries: items.length + 1, delivered: items.length, directories: 1, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
 
     expect(server.log.every((request) => request.method === 'GET' && request.range !== undefined && request.status === 206)).toBe(true);
     const files = layout.entries.filter((entry) => !entry.name.endsWith('/'));
@@ -140,7 +118,7 @@ describe('send over HTTP', () => {
     server = await startHttpServer();
     await servedZip('/photos.zip');
     await runSend(server.url('/photos.zip?token=secret'), await options());
-    const { archive } = await manifest();
+    const { archive } = manifestOnDisk(workspace.state);
     expect(archive).toMatchObject({ source: `${server.url('/photos.zip')}?…`, path: server.url('/photos.zip'), mtimeMs: 0, format: 'zip' });
     expect((archive as unknown as { validators: unknown }).validators).toEqual({ etag: expect.stringMatching(/^"/), lastModified: expect.any(String) });
     expect(JSON.stringify(archive)).not.toContain('secret');
@@ -152,8 +130,8 @@ describe('send over HTTP', () => {
     let checkpoints = 0;
     const stopAfterTwoAlbums = takeWhile((step: { kind: string }) => !(step.kind === 'checkpoint' && ++checkpoints === 2), true);
     await lastValueFrom(send(server.url('/photos.zip?token=one'), await options({ albumSize: 3 })).pipe(stopAfterTwoAlbums, toArray()));
-    await lockReleased();
-    const delivered = new Set((await manifest()).delivered.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)));
+    await lockReleased(workspace.state);
+    const delivered = new Set((manifestOnDisk(workspace.state)).delivered.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)));
     expect(delivered.size).toBe(6);
 
     server.log.length = 0;
@@ -163,7 +141,7 @@ describe('send over HTTP', () => {
     const remaining = layout.entries.filter((entry) => !entry.name.endsWith('/') && !delivered.has(entry.index));
     expect(remaining).toHaveLength(items.length - 6);
     expect(server.log.map((request) => request.range)).toEqual([...structureRanges(layout), ...remaining.flatMap((entry) => [headerRange(entry), dataRange(entry)])]);
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
   });
 
   it('picks up a connection dropped inside an entry from the byte where it broke', async () => {
@@ -173,7 +151,7 @@ describe('send over HTTP', () => {
     server.fault({ dropAfter: 70_000 }, (request) => request.range === dataRange(target));
     const run = await runSend(server.url('/photos.zip'), await options());
     expect(run.summary).toMatchObject({ delivered: items.length, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     const dropped = server.log.findIndex((request) => request.range === dataRange(target));
     expect(server.log[dropped]!.bytesSent).toBe(70_000);
     expect(server.log[dropped + 1]!.range).toBe(`bytes=${target.dataStart + 70_000}-${target.dataStart + target.compressedSize - 1}`);
@@ -189,7 +167,7 @@ describe('send over HTTP', () => {
     server.fault({ status: 503, headers: { 'retry-after': '20' } }, isTarget);
     const run = await runSend(server.url('/photos.zip'), await options());
     expect(run.summary).toMatchObject({ delivered: items.length, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     expect(waits).toEqual([3000, 20_000]);
     expect(server.log.filter(isTarget).map((request) => request.status)).toEqual([429, 503, 206]);
   });
@@ -204,12 +182,12 @@ describe('send over HTTP', () => {
     const failure = runSend(server.url('/photos.zip?token=secret'), await options({ albumSize: 2 }));
     const name = `${server.url('/photos.zip')}?…`;
     await expect(failure).rejects.toThrow(new ArchiveError(name, `the file at ${name} changed while being read`));
-    await lockReleased();
-    const delivered = await deliveredSorted();
+    await lockReleased(workspace.state);
+    const delivered = await deliveredDigests(workspace.out);
     expect(delivered.map((file) => file.entry)).toEqual(['photos/p0.jpg', 'photos/p1.jpg', 'photos/p2.jpg', 'photos/p3.jpg']);
     expect(delivered).toEqual(expected.filter((file) => delivered.some((other) => other.entry === file.entry)));
     // The entry being read is abandoned, not recorded as failed: the next run reads it again.
-    expect((await manifest()).outcomes).toEqual({ 0: expect.objectContaining({ reason: 'directory' }) });
+    expect((manifestOnDisk(workspace.state)).outcomes).toEqual({ 0: expect.objectContaining({ reason: 'directory' }) });
     expect(await filesUnder(join(workspace.state, 'tmp'))).toEqual([]);
   });
 
@@ -229,7 +207,7 @@ describe('send over HTTP', () => {
     server.serve('/backup.tar.gz', bytes);
     const run = await runSend(server.url('/backup.tar.gz'), await options());
     expect(run.summary).toMatchObject({ entries: null, delivered: items.length, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     expect(server.log.map((request) => `${request.range} ${request.status}`)).toEqual([
       'bytes=0-0 206',
       `bytes=0-${formatHead - 1} 206`,
@@ -252,7 +230,7 @@ describe('send over HTTP', () => {
       await lastValueFrom(steps);
       expect(seen).toEqual([[expect.stringMatching(/^[0-9a-f]{16}\.zip$/)]]);
       expect(readdirSync(downloads)).toEqual([]);
-      expect(await deliveredSorted()).toEqual(expected);
+      expect(await deliveredDigests(workspace.out)).toEqual(expected);
       expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200', '- 200']);
       expect(server.log[1]!.bytesSent).toBe(bytes.length);
     });
@@ -280,7 +258,7 @@ describe('send over HTTP', () => {
       await lastValueFrom(send(server.url('/photos.zip'), await options({ probe, recheckEvery: 5 })));
       // Three checks before the download (the body is the second request), and it waited for the third.
       expect(probes.slice(0, 3)).toEqual([1, 1, 1]);
-      expect(await deliveredSorted()).toEqual(expected);
+      expect(await deliveredDigests(workspace.out)).toEqual(expected);
     });
 
     it('streams a tar.gz from the start without writing it anywhere', async () => {
@@ -295,7 +273,7 @@ describe('send over HTTP', () => {
       );
       await lastValueFrom(steps);
       expect(seen).toEqual([false]);
-      expect(await deliveredSorted()).toEqual(expected);
+      expect(await deliveredDigests(workspace.out)).toEqual(expected);
       expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200', '- 200']);
       expect(server.log[1]!.bytesSent).toBe(bytes.length);
       expect((await filesUnder(workspace.state)).filter((file) => !file.startsWith('manifests/'))).toEqual([]);
@@ -308,7 +286,7 @@ describe('send over HTTP', () => {
     let checkpoints = 0;
     const stopAfterOneAlbum = takeWhile((step: { kind: string }) => !(step.kind === 'checkpoint' && ++checkpoints === 1), true);
     await lastValueFrom(send(server.url('/photos.zip'), await options()).pipe(stopAfterOneAlbum, toArray()));
-    await lockReleased();
+    await lockReleased(workspace.state);
     const other = join(workspace.root, 'other.zip');
     await writeZip(other, items.slice(0, 3));
     server.serve('/photos.zip', await readFile(other));

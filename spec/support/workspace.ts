@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import type { ManifestData } from '../../src/manifest.js';
 import type { AlbumJson } from '../../src/sinks/dirSink.js';
 import { sha256 } from './sampleBytes.js';
 
@@ -81,3 +84,27 @@ export const deliveredFiles = (albums: readonly DeliveredAlbum[]): DeliveredFile
 
 /** The albums as lists of entry names: the shape of a delivery at a glance. */
 export const albumEntries = (albums: readonly DeliveredAlbum[]): string[][] => albums.map((album) => album.files.map((file) => file.entry));
+
+/** Every delivered file as its entry name and SHA-256, sorted by name: the delivery, order aside. */
+export async function deliveredDigests(out: string): Promise<{ entry: string; sha256: string }[]> {
+  return deliveredFiles(await readAlbums(out))
+    .map(({ entry, sha256 }) => ({ entry, sha256 }))
+    .sort((a, b) => a.entry.localeCompare(b.entry));
+}
+
+/** The one manifest in a state folder, as it is on disk now. */
+export function manifestOnDisk(state: string): ManifestData {
+  const folder = join(state, 'manifests');
+  const file = readdirSync(folder).find((name) => name.endsWith('.json'));
+  if (!file) throw new Error(`no manifest in ${folder}`);
+  return JSON.parse(readFileSync(join(folder, file), 'utf8')) as ManifestData;
+}
+
+/** Waits until a stopped run has let go of its lock (its clean-up's last step), so the next run may start. */
+export async function lockReleased(state: string): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    if ((await readdir(join(state, 'locks')).catch(() => [])).length === 0) return;
+    await sleep(10);
+  }
+  throw new Error('the stopped run never released its lock');
+}

@@ -9,7 +9,8 @@ import { pseudoRandomBytes, sha256 } from '../support/sampleBytes.js';
 import { TelegramRecorder, TelegramServer } from '../support/telegramRecorder.js';
 import { createWorkspace, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
-import { lockReleased, manifestOnDisk, recordedSink } from './support.js';
+import { lockReleased, manifestOnDisk } from '../support/workspace.js';
+import { recordedSink } from './support.js';
 
 /**
  * A crash, in process: when the recorder says Telegram has acted on the chosen request, the run is

@@ -8,7 +8,8 @@ import { pseudoRandomBytes, sha256 } from '../support/sampleBytes.js';
 import { TelegramRecorder } from '../support/telegramRecorder.js';
 import { createWorkspace, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
-import { manifestOnDisk, recordedSink } from './support.js';
+import { manifestOnDisk } from '../support/workspace.js';
+import { recordedSink } from './support.js';
 
 const photos = Array.from({ length: 12 }, (_, i) => ({ name: `photos/p${String(i).padStart(2, '0')}.png`, data: pngBytes(64 + i, 48, i) }));
 const clip = { name: 'clips/clip.mp4', data: sampleMedia('clip-faststart.mp4') };

@@ -11,7 +11,7 @@ import { writeTarGz } from '../support/tarFixtures.js';
 import { TelegramRecorder, TelegramServer } from '../support/telegramRecorder.js';
 import { createWorkspace, deliveredFiles, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
-import { lockReleased, manifestOnDisk } from '../telegram/support.js';
+import { lockReleased, manifestOnDisk } from '../support/workspace.js';
 import { getFileRanges, recordedOpener } from './support.js';
 
 const mib = 1024 * 1024;

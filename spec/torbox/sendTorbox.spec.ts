@@ -1,10 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, takeWhile, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArchiveError, ConfigError } from '../../src/errors.js';
-import type { ManifestData } from '../../src/manifest.js';
 import { send, type SendOptions } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { torboxClient } from '../../src/sources/torbox/torboxClient.js';
@@ -13,7 +11,7 @@ import { dataRange, headerRange, type ZipLayout, zipLayout } from '../http/zipLa
 import { runSend } from '../support/runSend.js';
 import { jpegBytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { writeTarGz } from '../support/tarFixtures.js';
-import { createWorkspace, deliveredFiles, filesUnder, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
+import { createWorkspace, deliveredDigests, filesUnder, lockReleased, manifestOnDisk, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
 import { type Expiry, type FakeTorbox, startFakeTorbox } from './fakeTorbox.js';
 
@@ -79,17 +77,6 @@ describe('send torbox:<id>', () => {
     ...more,
   });
 
-  async function deliveredSorted() {
-    return deliveredFiles(await readAlbums(workspace.out))
-      .map(({ entry, sha256 }) => ({ entry, sha256 }))
-      .sort((a, b) => a.entry.localeCompare(b.entry));
-  }
-
-  async function manifest(): Promise<ManifestData> {
-    const [file] = (await readdir(join(workspace.state, 'manifests'))).filter((name) => name.endsWith('.json'));
-    return JSON.parse(await readFile(join(workspace.state, 'manifests', file!), 'utf8')) as ManifestData;
-  }
-
   /** Everything written to the state folder and the destination, as text. */
   async function everythingWritten(): Promise<string> {
     const texts = [];
@@ -112,17 +99,10 @@ describe('send torbox:<id>', () => {
     throw new Error('it did not fail');
   }
 
-  async function lockReleased(): Promise<void> {
-    for (let tries = 0; (await readdir(join(workspace.state, 'locks')).catch(() => [])).length > 0; tries++) {
-      if (tries > 200) throw new Error('the lock was never released');
-      await sleep(10);
-    }
-  }
-
   it('delivers a torrent byte for byte from the zip Torbox makes of its files, read in place', async () => {
     const run = await runSend('torbox:1', await options());
     expect(run.summary).toMatchObject({ source: 'torbox:1', entries: items.length, delivered: items.length, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     expect(fake.calls('torrents/mylist')).toHaveLength(1);
     expect(fake.calls('torrents/requestdl')).toHaveLength(1);
     expect(rangesRead()).toEqual(zipRanges(layout));
@@ -131,7 +111,7 @@ describe('send torbox:<id>', () => {
 
   it('records torbox:torrent:<id>, the size and the validators, and neither the key nor the link', async () => {
     await runSend('torbox:1', await options());
-    const { archive } = await manifest();
+    const { archive } = manifestOnDisk(workspace.state);
     expect(archive).toMatchObject({ source: 'torbox:1', path: 'torbox:torrent:1', size: layout.size, mtimeMs: 0, format: 'zip' });
     expect(archive.validators).toEqual({ etag: expect.stringMatching(/^"/), lastModified: expect.any(String) });
     const written = await everythingWritten();
@@ -148,7 +128,7 @@ describe('send torbox:<id>', () => {
     fake.expireLinksAfter(9, expiry);
     const run = await runSend('torbox:1', await options());
     expect(run.summary).toMatchObject({ delivered: items.length, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     // 30 ranges, 9 per link (the 10th request to a link finds it expired): four links.
     expect(fake.links).toHaveLength(4);
     expect(fake.calls('torrents/requestdl')).toHaveLength(4);
@@ -166,7 +146,7 @@ describe('send torbox:<id>', () => {
     fake.expireLinksAfter(4, { status: 410 });
     const run = await runSend('torbox:webdl:3', await options());
     expect(run.summary).toMatchObject({ source: 'torbox:webdl:3', entries: null, delivered: items.length, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     const query = Object.fromEntries(new URL(fake.calls('webdl/requestdl')[0]!.url, 'http://x').searchParams);
     expect(query).toEqual({ token: fake.key, web_id: '3', file_id: '0' });
     const requests = fake.downloads().map((request) => `${request.range} ${request.status}`);
@@ -191,7 +171,7 @@ describe('send torbox:<id>', () => {
     fake.add({ kind: 'usenet', id: 2, name: 'Scans', files, bytes: await readFile(join(workspace.root, 'torrent.zip')) });
     const run = await runSend('torbox:usenet:2', await options());
     expect(run.summary).toMatchObject({ source: 'torbox:usenet:2', delivered: items.length, failed: [] });
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     expect(Object.fromEntries(new URL(fake.calls('usenet/requestdl')[0]!.url, 'http://x').searchParams)).toEqual({ token: fake.key, usenet_id: '2', zip_link: 'true' });
   });
 
@@ -199,8 +179,8 @@ describe('send torbox:<id>', () => {
     let checkpoints = 0;
     const stopAfterTwoAlbums = takeWhile((step: { kind: string }) => !(step.kind === 'checkpoint' && ++checkpoints === 2), true);
     await lastValueFrom(send('torbox:1', await options({ albumSize: 3 })).pipe(stopAfterTwoAlbums, toArray()));
-    await lockReleased();
-    const delivered = new Set((await manifest()).delivered.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)));
+    await lockReleased(workspace.state);
+    const delivered = new Set((manifestOnDisk(workspace.state)).delivered.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)));
     expect(delivered.size).toBe(6);
 
     fake.server.log.length = 0;
@@ -212,7 +192,7 @@ describe('send torbox:<id>', () => {
     const remaining = layout.entries.filter((entry) => !delivered.has(entry.index));
     expect(remaining).toHaveLength(items.length - 6);
     expect(rangesRead()).toEqual(zipRanges(layout, remaining));
-    expect(await deliveredSorted()).toEqual(expected);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
     expect((await readdir(join(workspace.state, 'manifests'))).filter((name) => name.endsWith('.json'))).toHaveLength(1);
   });
 
@@ -281,8 +261,8 @@ describe('send torbox:<id>', () => {
       const error = await failure(runSend('torbox:1', await options()));
       expect(error).toEqual(new ArchiveError('torbox:1', 'Torbox refused the API key in TORBOX_API_KEY (BAD_TOKEN): copy it again from https://torbox.app/settings'));
       expect(error).toBeInstanceOf(ArchiveError);
-      await lockReleased();
-      expect((await deliveredSorted()).map((file) => file.entry)).toEqual(['photos/p0.jpg', 'photos/p1.jpg', 'photos/p2.jpg', 'photos/p3.jpg']);
+      await lockReleased(workspace.state);
+      expect((await deliveredDigests(workspace.out)).map((file) => file.entry)).toEqual(['photos/p0.jpg', 'photos/p1.jpg', 'photos/p2.jpg', 'photos/p3.jpg']);
       expect(fake.calls('torrents/requestdl').map((call) => call.status)).toEqual([200, 403]);
     });
   });
