@@ -44,14 +44,22 @@ export function groupOf(media: MediaType): AlbumGroup {
  * caused an album to be emitted is held (as the album's `trigger`) until that album has been
  * through the rest of the pipeline. Other steps pass through unchanged.
  *
+ * When a `held` step passes (the run was paused, see `pauseGate`) or a `paused` one (it waits for
+ * disk space, see `freeSpaceGate`), every open group goes right behind it, oldest first: a paused
+ * run reads nothing more, so those files would otherwise sit on disk for as long as the pause
+ * lasts, and a run waiting for space would keep the very bytes it waits for (with `--jobs N`, every
+ * job could wait on the others). Planned albums still wait for their own entries.
+ *
  * Albums in `planned` (from a crashed run) are rebuilt from their own entries under their own ids:
  * such an album goes as soon as each of its entries has arrived or failed to be read (an entry
  * that failed is reported by its own step, never dropped silently).
  *
  * ```
- * size 3, p = photo, a = audio
+ * size 3, p = photo, a = audio, h = held
  * source:  -p1-p2-a1-|
  * result:  ---------A-(B|)     A = [p1 p2] (waiting reached 3), B = [a1]
+ * source:  -p1-a1-h-------|
+ * result:  -------(hAB)---|    A = [p1], B = [a1]
  * ```
  *
  * ## Examples
@@ -138,6 +146,9 @@ export function albums(config: AlbumsConfig = {}): MonoTypeOperatorFunction<Step
           case 'skipped':
           case 'failed':
             return of(step, ...arrived(step.entry.index, step.entry));
+          case 'held':
+          case 'paused':
+            return of(step, ...[...open.keys()].map((name) => take(name)));
           default:
             return of(step);
         }

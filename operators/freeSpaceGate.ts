@@ -4,7 +4,9 @@ import {
   concatMap,
   defer,
   EMPTY,
+  finalize,
   from,
+  map,
   mergeMap,
   type MonoTypeOperatorFunction,
   type Observable,
@@ -18,6 +20,7 @@ import {
 } from 'rxjs';
 import type { Entry } from '../src/entry.js';
 import { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from '../src/freeSpace.js';
+import { type SpaceLedger, spaceLedger } from '../src/spaceLedger.js';
 import type { Step } from '../src/step.js';
 
 /** Bytes the gate keeps free by default: 3 GB. */
@@ -44,6 +47,11 @@ export interface FreeSpaceGateConfig {
   probe?: DiskSpaceProbe;
   /** Scheduler for the re-check timer and the probe's age. Default: `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * Shared with the gates of other pipelines writing to the same file system (`--jobs N`), so that
+   * together they cannot push it below `minFree`. Default: none, the gate counts only its own bytes.
+   */
+  ledger?: SpaceLedger;
 }
 
 /** Thrown inside the gate to make `retry` wait and probe again; never leaves the operator. */
@@ -51,7 +59,8 @@ class NotEnoughSpace extends Error {}
 
 /** Whether an entry will be written to disk at all (others pass the gate untouched). */
 function takesSpace(entry: Entry): boolean {
-  return entry.kind === 'file' && entry.size > 0 && !entry.encrypted && entry.problem === undefined;
+  const readable = entry.encrypted === false || entry.encrypted === 'password';
+  return entry.kind === 'file' && entry.size > 0 && readable && entry.problem === undefined;
 }
 
 /**
@@ -65,6 +74,13 @@ function takesSpace(entry: Entry): boolean {
  * An entry that could not fit even on an empty volume fails with reason `no-room` instead of
  * waiting forever. Steps other than file entries pass through unchanged.
  *
+ * With a `ledger` shared by several pipelines, the gate subtracts the bytes the other pipelines
+ * were admitted but may not have written yet, and promises its own admitted entry's size until
+ * its next entry (or a `held` step) arrives: by backpressure, the entry before is on disk by then.
+ * The promise ends when the pipeline completes, errors or is unsubscribed. One over-count is
+ * known: a pipeline idle after admitting an entry (its album on the way to a slow sink, say) keeps
+ * that entry's bytes promised until its next entry, though they already show in the probe.
+ *
  * ```
  * probe:   low ··· (30 s) ··· high
  * source:  -a---------------------|
@@ -76,10 +92,19 @@ function takesSpace(entry: Entry): boolean {
  * import { freeSpaceGate } from 'unspool';
  * steps$.pipe(freeSpaceGate({ folder: '/state/tmp', minFree: 3e9 }));
  * ```
+ * Two pipelines on one disk:
+ * ```ts
+ * import { freeSpaceGate, spaceLedger } from 'unspool';
+ * const ledger = spaceLedger();
+ * first$.pipe(freeSpaceGate({ folder: '/state/tmp/a', ledger }));
+ * second$.pipe(freeSpaceGate({ folder: '/state/tmp/b', ledger }));
+ * ```
  *
  * @see materialise
+ * @see spaceLedger
  * @param config The folder to watch, the threshold (default 3 GB), the re-check period (default
- * 30 s), the probe (default `check-disk-space`) and the scheduler.
+ * 30 s), the probe's lifetime (default 1 s), the probe (default `check-disk-space`), the scheduler
+ * and the shared ledger (default none).
  * @return An operator that delays entries while space is short and reports pauses in the stream.
  */
 export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunction<Step> {
@@ -94,17 +119,24 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
 
   return (source) =>
     defer(() => {
-      let last: { space: DiskSpace; at: number; admitted: number } | undefined;
+      // Without a shared ledger the gate keeps one of its own, in which it is the only account.
+      const ledger = config.ledger ?? spaceLedger();
+      const account = ledger.open();
+      // The last probe, with the others' promises and the ledger's admitted total at that moment.
+      let last: { space: DiskSpace; at: number; others: number; admitted: number } | undefined;
 
-      // A fresh probe unless a recent one, less what was let through since, shows room enough.
+      // Free space less the other pipelines' promises. A recent probe is trusted when, less every
+      // byte admitted since by anyone (promises replaced since are in there too), it shows room.
       const measure = (needed: number): Observable<DiskSpace> => {
-        if (last && scheduler.now() - last.at < probeTtl && last.space.free - last.admitted >= needed) {
-          return of({ free: last.space.free - last.admitted, size: last.space.size });
+        if (last && scheduler.now() - last.at < probeTtl) {
+          const free = last.space.free - last.others - (ledger.admitted - last.admitted);
+          if (free >= needed) return of({ free, size: last.space.size });
         }
         return from(probe(folder)).pipe(
           take(1),
-          tap((space) => {
-            last = { space, at: scheduler.now(), admitted: 0 };
+          map((space) => {
+            last = { space, at: scheduler.now(), others: account.others, admitted: ledger.admitted };
+            return { free: space.free - last.others, size: space.size };
           }),
         );
       };
@@ -124,7 +156,7 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
                 });
               }
               if (space.free >= needed) {
-                if (last) last.admitted += entry.size;
+                account.promise(entry.size);
                 const admitted: Step = { kind: 'entry', entry };
                 const resumed: Step = { kind: 'resumed', free: space.free, entry };
                 return paused ? of(resumed, admitted) : of(admitted);
@@ -140,7 +172,12 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
         });
 
       return source.pipe(
+        tap((step) => {
+          // By backpressure the entry before is on disk now, where the probe sees it.
+          if (step.kind === 'entry' || step.kind === 'held') account.promise(0);
+        }),
         concatMap((step) => (step.kind === 'entry' && takesSpace(step.entry) ? waitForRoom(step.entry) : of(step))),
+        finalize(() => account.close()),
       );
     });
 }

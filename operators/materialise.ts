@@ -43,7 +43,10 @@ function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempNam
       break;
   }
   if (entry.problem) return { kind: 'failed', entry, reason: 'unreadable', detail: entry.problem };
-  if (entry.encrypted) return skip(entry, 'encrypted', 'password-protected');
+  if (entry.encrypted === 'no-password') return skip(entry, 'encrypted', 'password-protected; give --password (or /pass to the bot)');
+  if (entry.encrypted === 'aes') {
+    return skip(entry, 'encrypted-aes', 'AES-encrypted (or PKWARE strong encryption): not supported; only traditional zip encryption can be read');
+  }
   if (entry.size === 0) return skip(entry, 'empty', 'a zero-byte file (Telegram refuses empty files)');
   const compressed = entry.compressedSize;
   if (compressed !== undefined && entry.size > config.bombMinSize && entry.size > compressed * config.bombRatio) {
@@ -105,6 +108,20 @@ function failure(entry: Entry, error: unknown): Outcome {
     : { kind: 'failed', entry, reason: 'corrupt', detail: `cannot be read: ${text}` };
 }
 
+/** Reasons that decrypted bytes fail for when the key was wrong: garbage inflates badly, if at all. */
+const garbled = new Set(['corrupt', 'crc-mismatch', 'size-mismatch']);
+
+/**
+ * A decrypted entry whose bytes fail a check was, all but surely, read with a wrong password:
+ * the encryption header checks only one byte, so 1 wrong password in 256 gets past it. Such a
+ * failure says so, rather than call the archive corrupt.
+ */
+function decryptedFailure(entry: Entry, error: unknown): Outcome {
+  const outcome = failure(entry, error);
+  if (entry.encrypted !== 'password' || !garbled.has(outcome.reason)) return outcome;
+  return { ...outcome, reason: 'wrong-password', detail: `the password is wrong, or the entry is corrupt: ${outcome.detail}` };
+}
+
 /**
  * Writes each file entry to a temp file in `tmpDir`, one at a time, and emits it as
  * `materialised`; entries that are not written become `skipped` or `failed` steps.
@@ -112,8 +129,10 @@ function failure(entry: Entry, error: unknown): Outcome {
  * The temp file gets a generated name, never the entry's. The bytes stream through (no whole-entry
  * buffer) and are checked against the declared size and, for zip, the CRC-32; on any mismatch or
  * read error the temp file is deleted and the entry fails with the reason, and the run goes on.
- * Directories, links, special entries, encrypted, empty, too large and bomb entries are skipped
- * before a byte is written. Unsubscribing stops the write and deletes the partial file.
+ * Directories, links, special entries, empty, too large and bomb entries are skipped before a byte
+ * is written, and so are encrypted entries that cannot be read (`encrypted` without a password,
+ * `encrypted-aes`). An entry decrypted with a password whose bytes fail a check fails as
+ * `wrong-password`. Unsubscribing stops the write and deletes the partial file.
  *
  * ```
  * source:  -e1---------d-----e2-------|      e = entry, d = directory entry
@@ -155,7 +174,7 @@ export function materialise(config: MaterialiseConfig): MonoTypeOperatorFunction
         async (error: unknown) => {
           await rm(path, { force: true });
           if (aborter.signal.aborted) return;
-          subscriber.next(failure(entry, error));
+          subscriber.next(decryptedFailure(entry, error));
           subscriber.complete();
         },
       );

@@ -32,7 +32,22 @@ describe('Manifest', () => {
   it('counts failed entries as settled unless retrying them', () => {
     const manifest = Manifest.create(join(folder, 'm.json'), identity, { albumSize: 10 });
     manifest.settle(entry(0), { state: 'failed', reason: 'crc-mismatch', detail: 'x' });
-    expect([manifest.isSettled(0), manifest.isSettled(0, true)]).toEqual([true, false]);
+    expect([manifest.isSettled(0), manifest.isSettled(0, { retryFailed: true })]).toEqual([true, false]);
+  });
+
+  it('counts entries waiting for a password as settled unless a password is given', () => {
+    const manifest = Manifest.create(join(folder, 'm.json'), identity, { albumSize: 10 });
+    manifest.settle(entry(0), { state: 'skipped', reason: 'encrypted', detail: 'x' });
+    manifest.settle(entry(1), { state: 'failed', reason: 'wrong-password', detail: 'x' });
+    manifest.settle(entry(2), { state: 'skipped', reason: 'encrypted-aes', detail: 'x' });
+    manifest.settle(entry(3), { state: 'failed', reason: 'crc-mismatch', detail: 'x' });
+    manifest.delivered(entry(4));
+    const settled = (config: Parameters<Manifest['isSettled']>[1]) => [0, 1, 2, 3, 4].filter((index) => manifest.isSettled(index, config));
+    expect(settled({})).toEqual([0, 1, 2, 3, 4]);
+    expect(settled({ password: true })).toEqual([2, 3, 4]);
+    expect(settled({ retryFailed: true })).toEqual([0, 2, 4]);
+    expect(settled({ password: true, retryFailed: true })).toEqual([2, 4]);
+    expect([manifest.settledCount(), manifest.settledCount({ password: true })]).toEqual([5, 3]);
   });
 
   it('takes a settled entry out of its album in flight, and forgets an album left empty', () => {

@@ -13,6 +13,15 @@ export type EntryKind = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
  */
 export type MediaType = 'photo' | 'video' | 'audio' | 'document';
 
+/**
+ * How an encrypted entry is encrypted, and so whether it can be read:
+ * - `password`: traditional zip encryption ("ZipCrypto"), and the source was given a password:
+ *   {@link Entry.open} decrypts, and a wrong password fails the entry as `wrong-password`;
+ * - `no-password`: traditional zip encryption, and no password was given: it cannot be read;
+ * - `aes`: WinZip AES (method 99) or PKWARE strong encryption, which unspool cannot read.
+ */
+export type Encryption = 'password' | 'no-password' | 'aes';
+
 /** The bytes of one entry: an async iterable of chunks that can be abandoned early. */
 export interface EntryBytes extends AsyncIterable<Uint8Array> {
   /** Stops reading and releases the underlying file or connection. */
@@ -45,8 +54,8 @@ export interface Entry {
   readonly crc32?: number;
   /** Zip only: the compression method (0 stored, 8 deflated; anything else is unsupported). */
   readonly method?: number;
-  /** Whether the entry is encrypted (and so cannot be read without a password). */
-  readonly encrypted: boolean;
+  /** Whether the entry is encrypted and, if it is, whether it can be read: see {@link Encryption}. */
+  readonly encrypted: false | Encryption;
   /**
    * Why the archive's own headers say this entry cannot be read (an unsupported compression
    * method, sizes missing, data past the end of the archive). Such an entry fails unopened.

@@ -15,7 +15,7 @@ export { redactUrl } from './sources/http/redactUrl.js';
 export { torboxClient, torboxClientFromEnv, type TorboxClient, type TorboxClientConfig, type TorboxDownload, type TorboxFile } from './sources/torbox/torboxClient.js';
 export { TorboxError } from './sources/torbox/torboxError.js';
 export type { ArchiveFormat } from './sources/detectFormat.js';
-export type { Entry, EntryBytes, EntryKind, EntryRef, MediaType } from './entry.js';
+export type { Encryption, Entry, EntryBytes, EntryKind, EntryRef, MediaType } from './entry.js';
 export { mediaTypeOf } from './mediaType.js';
 
 // Sinks: where albums go.
@@ -23,6 +23,7 @@ export type { DeliveryContext, Sink, UploadJournal, UploadRecord } from './sinks
 export { dirSink, type AlbumJson } from './sinks/dirSink.js';
 
 // Operators, for composing a pipeline of your own.
+export { pauseGate, type PauseGateConfig } from '../operators/pauseGate.js';
 export { freeSpaceGate, type FreeSpaceGateConfig } from '../operators/freeSpaceGate.js';
 export { materialise, type MaterialiseConfig } from '../operators/materialise.js';
 export { classifyMedia } from '../operators/classifyMedia.js';
@@ -33,8 +34,9 @@ export { checkpoint, type CheckpointConfig } from '../operators/checkpoint.js';
 export type { Album, AlbumGroup, Receipt, Step, StepOf, TempFile } from './step.js';
 
 // State: manifests and free space.
-export { Manifest, manifestVersion, type ManifestData, type OutcomeRecord, type InFlightRecord } from './manifest.js';
+export { awaitsPassword, Manifest, manifestVersion, type ManifestData, type OutcomeRecord, type InFlightRecord, type ResumeConfig } from './manifest.js';
 export { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from './freeSpace.js';
+export { spaceLedger, type LedgerAccount, type SpaceLedger } from './spaceLedger.js';
 export { defaultStateDir } from './stateDir.js';
 
 // Errors.

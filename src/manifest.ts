@@ -1,10 +1,9 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { open, readFile } from 'node:fs/promises';
 import type { EntryRef } from './entry.js';
 import type { UploadRecord } from './sinks/sink.js';
 import type { Receipt } from './step.js';
 import { crashPoint } from './crashPoint.js';
+import { writeFileDurably } from './durableFile.js';
 import { addToRanges, inRanges } from './ranges.js';
 import { ConfigError, describeError } from './errors.js';
 
@@ -19,6 +18,33 @@ export interface OutcomeRecord {
   readonly detail: string;
   /** Delivery attempts made, for entries that failed in the sink. */
   readonly attempts?: number;
+}
+
+/**
+ * What a run can do that earlier runs could not, and so which of their outcomes it attempts again
+ * instead of counting them as settled.
+ */
+export interface ResumeConfig {
+  /** Attempt entries that failed again (`--retry-failed`). Default: false. */
+  readonly retryFailed?: boolean;
+  /**
+   * A password is given: attempt again the entries that an earlier run skipped as `encrypted` (it
+   * had none) or failed as `wrong-password`. Default: false.
+   */
+  readonly password?: boolean;
+}
+
+/** Reasons that a password may change: an encrypted entry read without one, or with a wrong one. */
+const passwordReasons: ReadonlySet<string> = new Set(['encrypted', 'wrong-password']);
+
+/** Whether an entry's outcome waits for a password: skipped as `encrypted` or failed as `wrong-password`. */
+export function awaitsPassword(outcome: OutcomeRecord): boolean {
+  return passwordReasons.has(outcome.reason);
+}
+
+/** Whether a run with `config` attempts an entry with this outcome again. */
+function attemptsAgain(outcome: OutcomeRecord, config: ResumeConfig): boolean {
+  return (config.retryFailed === true && outcome.state === 'failed') || (config.password === true && awaitsPassword(outcome));
 }
 
 /**
@@ -73,21 +99,13 @@ export interface ManifestData {
   uploads?: Record<string, UploadRecord>;
   /** Set when the archive broke part way: what was lost, in words. */
   broken?: string;
+  /**
+   * When a run last read the archive to its end (every entry delivered, skipped or failed);
+   * cleared when a run starts. How the bot knows an archive sent again was delivered before.
+   */
+  completedAt?: string;
   startedAt: string;
   updatedAt: string;
-}
-
-/** Makes a rename in a folder durable. Some file systems (and Windows) cannot fsync a folder. */
-async function fsyncFolder(folder: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(folder, 'r');
-    await handle.sync();
-  } catch (error) {
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF', 'ENOTSUP'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-  } finally {
-    await handle?.close();
-  }
 }
 
 /** What is missing or mistyped in parsed manifest JSON, in words, or `undefined` if nothing is. */
@@ -165,17 +183,20 @@ export class Manifest {
     return new Manifest(file, data);
   }
 
-  /** Whether an entry needs no more work: delivered, or skipped, or failed (unless retrying). */
-  isSettled(index: number, retryFailed = false): boolean {
+  /**
+   * Whether an entry needs no more work: delivered, or skipped, or failed, unless `config` says
+   * this run attempts its outcome again (see {@link ResumeConfig}).
+   */
+  isSettled(index: number, config: ResumeConfig = {}): boolean {
     if (inRanges(this.data.delivered, index)) return true;
     const outcome = this.data.outcomes[index];
-    return outcome !== undefined && !(retryFailed && outcome.state === 'failed');
+    return outcome !== undefined && !attemptsAgain(outcome, config);
   }
 
-  /** How many entries are delivered, skipped or failed. */
-  settledCount(): number {
+  /** How many entries are settled, in the sense of {@link isSettled} with the same `config`. */
+  settledCount(config: ResumeConfig = {}): number {
     const delivered = this.data.delivered.reduce((sum, [first, last]) => sum + last - first + 1, 0);
-    return delivered + Object.keys(this.data.outcomes).length;
+    return delivered + Object.values(this.data.outcomes).filter((outcome) => !attemptsAgain(outcome, config)).length;
   }
 
   /** Records a delivered entry. */
@@ -261,12 +282,7 @@ export class Manifest {
    */
   async save(): Promise<void> {
     this.data.updatedAt = new Date().toISOString();
-    const folder = dirname(this.file);
-    await mkdir(folder, { recursive: true });
-    await writeFileAtomic(this.file, `${JSON.stringify(this.data)}\n`, {
-      fsync: true,
-      tmpfileCreated: () => crashPoint('manifest-write'),
-    });
-    await fsyncFolder(folder);
+    await writeFileDurably(this.file, `${JSON.stringify(this.data)}\n`, () => crashPoint('manifest-write'));
   }
+
 }

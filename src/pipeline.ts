@@ -1,19 +1,22 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { catchError, concat, defer, finalize, ignoreElements, map, type Observable, of, type SchedulerLike, switchMap, tap, throwError } from 'rxjs';
+import { catchError, concat, defer, finalize, ignoreElements, map, Observable, of, type SchedulerLike, switchMap, tap, throwError } from 'rxjs';
 import { albums } from '../operators/albums.js';
 import { checkpoint } from '../operators/checkpoint.js';
 import { classifyMedia } from '../operators/classifyMedia.js';
 import { deliver } from '../operators/deliver.js';
 import { defaultMinFree, defaultRecheckEvery, freeSpaceGate } from '../operators/freeSpaceGate.js';
 import { materialise } from '../operators/materialise.js';
+import { pauseGate } from '../operators/pauseGate.js';
 import { recordAlbum } from '../operators/recordAlbum.js';
 import { crashPoint } from './crashPoint.js';
 import { acquireRunLock } from './runLock.js';
 import { ConfigError, describeError } from './errors.js';
 import { checkDiskSpaceProbe, type DiskSpaceProbe } from './freeSpace.js';
 import { Manifest } from './manifest.js';
+import type { SpaceLedger } from './spaceLedger.js';
 import type { Sink } from './sinks/sink.js';
+import type { TelegramConnection } from './sinks/telegram/connectTelegram.js';
 import type { Archive } from './sources/archive.js';
 import type { HttpSourceConfig } from './sources/http/remoteFile.js';
 import { isHttpUrl, redactUrl, urlWithoutQuery } from './sources/http/redactUrl.js';
@@ -21,7 +24,7 @@ import { openArchive } from './sources/openArchive.js';
 import { telegramDocumentKeyOf } from './sources/telegram/telegramDocumentName.js';
 import { torboxKeyOf } from './sources/torbox/torboxName.js';
 import { TarBrokenError } from './sources/tarBrokenError.js';
-import { archivePaths } from './stateDir.js';
+import { type ArchivePaths, archivePaths } from './stateDir.js';
 import { manifestUploads } from './uploadJournal.js';
 import { type AlbumGroup, entriesOf, type Step } from './step.js';
 
@@ -45,12 +48,31 @@ export interface SendOptions {
   maxEntrySize?: number;
   /** Attempt entries that failed in an earlier run again. Default: false. */
   retryFailed?: boolean;
+  /**
+   * The password of a zip with traditional encryption ("ZipCrypto"): its encrypted entries are
+   * decrypted as they stream, and entries that an earlier run skipped as `encrypted` or failed as
+   * `wrong-password` are attempted again. A wrong one fails them as `wrong-password`. It is kept
+   * in memory only: never logged, never written to the manifest. AES-encrypted entries are
+   * skipped as `encrypted-aes` whatever the password. Default: none.
+   */
+  password?: string;
   /** Forget what earlier runs did and start over. Default: false. */
   restart?: boolean;
   /** How free space is measured. Default: `check-disk-space`. */
   probe?: DiskSpaceProbe;
   /** Scheduler for waits (free space, retries). Default: `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * Pauses the run while true (the bot's /pause and /resume): the next entry waits unread, and the
+   * files already waiting go out as albums first, so a paused run keeps nothing in its temp folder.
+   * Default: never paused.
+   */
+  paused?: Observable<boolean>;
+  /**
+   * Shared by every run at once on one disk (`--jobs N`; one `spaceLedger()` per process), so that
+   * together they cannot push free space below `minFree`. Default: none, each run counts its own.
+   */
+  ledger?: SpaceLedger;
   /** For an `http(s)` archive: attempts, backoff and the wait between HTTP retries, the redirect cap. */
   http?: HttpSourceConfig;
   /**
@@ -59,6 +81,14 @@ export interface SendOptions {
    * (a Telegram document over a recorded client, say).
    */
   open?: (path: string) => Promise<Archive>;
+  /**
+   * For a `tg:` archive: how to get a logged-in connection. Default: log in with the settings in
+   * the environment or `<state>/config.env`. The bot passes its own, so it reads over the one
+   * connection it already has.
+   */
+  connectTelegram?: () => Promise<TelegramConnection>;
+  /** The archive as shown in messages and manifests. Default: `path`, an address redacted. */
+  name?: string;
 }
 
 /**
@@ -75,6 +105,17 @@ function stateKey(path: string): string {
   if (isHttpUrl(path)) return `/${urlWithoutQuery(path)}`;
   const torbox = torboxKeyOf(path);
   return torbox ? `/${torbox}` : path;
+}
+
+/**
+ * Where the state of an archive lives (manifest, lock, temp folder), for the same `path` that
+ * {@link send} is given: the bot looks here to recognise an archive delivered before.
+ *
+ * @param state The state folder.
+ * @param path The archive file, its address, its `torbox:` name, or its `tg:` name.
+ */
+export function archiveStatePaths(state: string, path: string): ArchivePaths {
+  return archivePaths(resolve(state), stateKey(path));
 }
 
 async function identityOf(archive: Archive, path: string) {
@@ -100,7 +141,77 @@ async function loadManifest(file: string, archive: Archive, path: string, option
   Object.assign(earlier.data, { archive: identity, settings });
   // Whether the archive still breaks is for this run to find out again.
   delete earlier.data.broken;
+  delete earlier.data.completedAt;
   return earlier;
+}
+
+/** A run whose archive is open, whose manifest is loaded and whose lock is held. */
+interface OpenRun {
+  readonly archive: Archive;
+  readonly manifest: Manifest;
+  readonly tmp: string;
+  readonly unlock: () => Promise<void>;
+}
+
+/** Takes the archive's lock, opens it and loads its manifest; on failure lets go of both. */
+async function openRun(path: string, options: SendOptions): Promise<OpenRun> {
+  const state = resolve(options.state);
+  const paths = archiveStatePaths(state, path);
+  // The lock is taken before the archive is opened, so that two runs never share a download.
+  const unlock = await acquireRunLock(paths.lock, isHttpUrl(path) ? redactUrl(path) : path);
+  let archive: Archive | undefined;
+  try {
+    const room = { minFree: options.minFree ?? defaultMinFree, probe: options.probe ?? checkDiskSpaceProbe, recheckEvery: options.recheckEvery ?? defaultRecheckEvery };
+    archive = options.open
+      ? await options.open(path)
+      : await openArchive(path, options.name, {
+          downloads: join(state, 'downloads'),
+          room,
+          state,
+          ...(options.http ? { http: options.http } : {}),
+          ...(options.connectTelegram ? { connectTelegram: options.connectTelegram } : {}),
+        });
+    const manifest = await loadManifest(paths.manifest, archive, path, options);
+    if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
+    // Whatever a dead run left here is stale: its albums are rebuilt from the archive.
+    await rm(paths.tmp, { recursive: true, force: true });
+    await mkdir(paths.tmp, { recursive: true });
+    await removeStaleManifestTemps(paths.manifest);
+    // Saved at once, so that a run stopped before its first album still leaves a manifest to read.
+    await manifest.save();
+    return { archive, manifest, tmp: paths.tmp, unlock };
+  } catch (error) {
+    await archive?.close?.();
+    await unlock();
+    throw error;
+  }
+}
+
+/**
+ * The run, once open. Unsubscribing while it is still opening (a slow download link, a `/cancel`
+ * from the bot) lets go of the archive and the lock as soon as the opening ends, so that a later
+ * run in the same process is not locked out.
+ */
+function openedRun(path: string, options: SendOptions): Observable<OpenRun> {
+  return new Observable<OpenRun>((subscriber) => {
+    let abandoned = false;
+    openRun(path, options).then(
+      (run) => {
+        if (!abandoned) {
+          subscriber.next(run);
+          subscriber.complete();
+          return;
+        }
+        void rm(run.tmp, { recursive: true, force: true })
+          .then(() => run.archive.close?.())
+          .then(run.unlock);
+      },
+      (error: unknown) => subscriber.error(error),
+    );
+    return () => {
+      abandoned = true;
+    };
+  });
 }
 
 /**
@@ -108,11 +219,11 @@ async function loadManifest(file: string, archive: Archive, path: string, option
  * progress in a manifest so that a second run goes on where the first stopped.
  *
  * This is the whole pipeline, composed from the operators:
- * `entries → freeSpaceGate → materialise → classifyMedia → albums → recordAlbum → deliver →
- * checkpoint`. The returned Observable emits every step (opened, paused, skipped, delivered,
- * checkpoint, …) for progress displays; it
- * completes when the archive is done and errors with an {@link ArchiveError} when the archive
- * cannot be read at all, or a {@link ConfigError} for a bad state folder.
+ * `entries → pauseGate → freeSpaceGate → materialise → classifyMedia → albums → recordAlbum →
+ * deliver → checkpoint`. The returned Observable emits every step (opened, paused, skipped,
+ * delivered, checkpoint, …) for progress displays; it completes when the archive is done and
+ * errors with an {@link ArchiveError} when the archive cannot be read at all, or a
+ * {@link ConfigError} for a bad state folder.
  *
  * An `http(s)` address is read in place over byte ranges (see `openArchive`); it is shown and
  * recorded with its query string redacted. A Torbox download (`torbox:<id>`) is recorded as
@@ -124,41 +235,16 @@ async function loadManifest(file: string, archive: Archive, path: string, option
  * @param options The sink, the state folder, and the settings.
  */
 export function send(path: string, options: SendOptions): Observable<Step> {
-  return defer(async () => {
-    const state = resolve(options.state);
-    const paths = archivePaths(state, stateKey(path));
-    // The lock is taken before the archive is opened, so that two runs never share a download.
-    const unlock = await acquireRunLock(paths.lock, isHttpUrl(path) ? redactUrl(path) : path);
-    let archive: Archive | undefined;
-    try {
-      const room = { minFree: options.minFree ?? defaultMinFree, probe: options.probe ?? checkDiskSpaceProbe, recheckEvery: options.recheckEvery ?? defaultRecheckEvery };
-      archive = options.open
-        ? await options.open(path)
-        : await openArchive(path, undefined, { downloads: join(state, 'downloads'), room, state, ...(options.http ? { http: options.http } : {}) });
-      const manifest = await loadManifest(paths.manifest, archive, path, options);
-      if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
-      // Whatever a dead run left here is stale: its albums are rebuilt from the archive.
-      await rm(paths.tmp, { recursive: true, force: true });
-      await mkdir(paths.tmp, { recursive: true });
-      await removeStaleManifestTemps(paths.manifest);
-      // Saved at once, so that a run stopped before its first album still leaves a manifest to read.
-      await manifest.save();
-      return { archive, manifest, tmp: paths.tmp, unlock };
-    } catch (error) {
-      await archive?.close?.();
-      await unlock();
-      throw error;
-    }
-  }).pipe(
+  return openedRun(path, options).pipe(
     switchMap(({ archive, manifest, tmp, unlock }) => {
-      const retryFailed = options.retryFailed ?? false;
+      const resume = { retryFailed: options.retryFailed ?? false, password: options.password !== undefined };
       const opened: Step = {
         kind: 'opened',
         archive: archive.name,
         format: archive.format,
         size: archive.size,
         ...(archive.entryCount !== undefined ? { entryCount: archive.entryCount } : {}),
-        settled: manifest.settledCount(),
+        settled: manifest.settledCount(resume),
         manifestFile: manifest.file,
         ...(archive.remote ? { network: archive.remote } : {}),
       };
@@ -170,7 +256,7 @@ export function send(path: string, options: SendOptions): Observable<Step> {
         ...(archive.entryCount !== undefined ? { total: archive.entryCount } : {}),
         uploads: manifestUploads(manifest),
       };
-      const entries = archive.entries({ skip: (index) => manifest.isSettled(index, retryFailed) }).pipe(
+      const entries = archive.entries({ skip: (index) => manifest.isSettled(index, resume), password: options.password }).pipe(
         map((entry): Step => ({ kind: 'entry', entry })),
         catchError((error: unknown) =>
           error instanceof TarBrokenError
@@ -181,9 +267,10 @@ export function send(path: string, options: SendOptions): Observable<Step> {
               })
             : throwError(() => error),
         ),
+        pauseGate({ paused: options.paused ?? of(false) }),
       );
       const steps = entries.pipe(
-        freeSpaceGate({ folder: tmp, minFree: options.minFree, recheckEvery: options.recheckEvery, probe: options.probe, scheduler: options.scheduler }),
+        freeSpaceGate({ folder: tmp, minFree: options.minFree, recheckEvery: options.recheckEvery, probe: options.probe, scheduler: options.scheduler, ledger: options.ledger }),
         materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize ?? options.sink.maxFileSize }),
         classifyMedia(options.sink.classify?.bind(options.sink)),
         albums({ size: options.albumSize, planned }),
@@ -199,6 +286,8 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       );
       const closeArchive = async () => archive.close?.();
       const cleanUp = defer(async () => {
+        manifest.data.completedAt = new Date().toISOString();
+        await manifest.save();
         await rm(tmp, { recursive: true, force: true });
         await closeArchive();
         await unlock();

@@ -42,7 +42,10 @@ export interface Receipt {
 /** Why an entry was not delivered, as a short stable code plus words for people. */
 export interface Outcome {
   readonly entry: Entry;
-  /** Short, stable: `empty`, `link`, `special`, `encrypted`, `bomb`, `too-large`, `crc-mismatch`, … */
+  /**
+   * Short, stable: `empty`, `link`, `special`, `encrypted`, `encrypted-aes`, `bomb`, `too-large`,
+   * `crc-mismatch`, `wrong-password`, …
+   */
   readonly reason: string;
   /** What happened, in words. */
   readonly detail: string;
@@ -87,10 +90,20 @@ export type Step =
   | ({ readonly kind: 'skipped' } & Outcome)
   /** An entry that could not be delivered (corrupt, truncated, refused by the sink after retries). */
   | ({ readonly kind: 'failed' } & Outcome)
-  /** Waiting for free space: `free` bytes free, `needed` bytes wanted (threshold plus entry). */
+  /**
+   * Waiting for free space: `free` bytes free (less what other jobs sharing a space ledger were
+   * promised), `needed` bytes wanted (threshold plus entry).
+   */
   | { readonly kind: 'paused'; readonly free: number; readonly needed: number; readonly entry: Entry }
   /** Free space is back. */
   | { readonly kind: 'resumed'; readonly free: number; readonly entry: Entry }
+  /**
+   * The run was paused (the bot's /pause): this entry waits, unread, and the source reads nothing
+   * more until it is resumed. The files already waiting go out as albums right behind this step.
+   */
+  | { readonly kind: 'held'; readonly entry: Entry }
+  /** The run was resumed (the bot's /resume): the held entry goes on, right behind this step. */
+  | { readonly kind: 'released'; readonly entry: Entry }
   /** The archive stopped being readable part way: what was read is delivered, the rest is lost. */
   | { readonly kind: 'broken'; readonly archive: string; readonly detail: string }
   /** The manifest now records everything up to this step. */

@@ -81,6 +81,53 @@ describe('albums operator', () => {
     });
   });
 
+  it('sends every open group right behind a held step, oldest first', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const a1 = materialisedStep(2, 'audio');
+      const held: Step = { kind: 'held', entry: testEntry(3, 'next.jpg') };
+      const source = cold('-p-a-h----|', { p: p1, a: a1, h: held });
+      const subs = '       ^---------!';
+      const expected = '   -----(hxy)|';
+      expectObservable(source.pipe(albums({ albumId: ids() }))).toBe(expected, {
+        h: held,
+        x: album('album-1', 'visual', [p1]),
+        y: album('album-2', 'audio', [a1]),
+      });
+      expectSubscriptions(source.subscriptions).toBe(subs);
+    });
+  });
+
+  it('sends every open group right behind a step saying the run waits for disk space', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const p2 = materialisedStep(2, 'photo');
+      const waiting: Step = { kind: 'paused', free: 10, needed: 20, entry: testEntry(3, 'next.jpg') };
+      const source = cold('-p-q-w----|', { p: p1, q: p2, w: waiting });
+      const subs = '       ^---------!';
+      const expected = '   -----(wx)-|';
+      expectObservable(source.pipe(albums({ albumId: ids() }))).toBe(expected, {
+        w: waiting,
+        x: album('album-1', 'visual', [p1, p2]),
+      });
+      expectSubscriptions(source.subscriptions).toBe(subs);
+    });
+  });
+
+  it('passes a held step alone when no files are waiting', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const p2 = materialisedStep(2, 'photo');
+      const held: Step = { kind: 'held', entry: testEntry(3, 'next.jpg') };
+      const source = cold('-a-b-h-|', { a: p1, b: p2, h: held });
+      const expected = '   ---x-h-|';
+      expectObservable(source.pipe(albums({ size: 2, albumId: ids() }))).toBe(expected, {
+        h: held,
+        x: album('album-1', 'visual', [p1, p2], p2),
+      });
+    });
+  });
+
   it('forwards an error without emitting the open groups', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const photo = materialisedStep(1, 'photo');
@@ -157,6 +204,22 @@ describe('albums operator, rebuilding the albums of a crashed run', () => {
       expectObservable(source.pipe(albums({ albumId: ids(), planned }))).toBe('---(fx)|', {
         f: failed,
         x: { kind: 'album', album: { id: 'old-id', group: 'visual', files: [tempFile], trigger: lost } },
+      });
+    });
+  });
+
+  it('keeps a planned album waiting for its own entries when a held step passes', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const p1 = materialisedStep(1, 'photo');
+      const doc = materialisedStep(2, 'document');
+      const p3 = materialisedStep(3, 'photo');
+      const held: Step = { kind: 'held', entry: testEntry(3, 'file3') };
+      const planned = new Map([['old-id', { group: 'visual' as const, entries: [1, 3] }]]);
+      const source = cold('-a-b-h---c-|', { a: p1, b: doc, h: held, c: p3 });
+      expectObservable(source.pipe(albums({ albumId: ids(), planned }))).toBe('-----(hy)c-|', {
+        h: held,
+        y: album('album-1', 'document', [doc]),
+        c: album('old-id', 'visual', [p1, p3], p3),
       });
     });
   });

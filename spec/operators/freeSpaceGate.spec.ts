@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { freeSpaceGate } from '../../operators/freeSpaceGate.js';
 import type { DiskSpace } from '../../src/freeSpace.js';
 import { checkDiskSpaceProbe } from '../../src/freeSpace.js';
+import { type SpaceLedger, spaceLedger } from '../../src/spaceLedger.js';
 import type { Step } from '../../src/step.js';
 import { entryStep, testEntry } from '../support/steps.js';
 
@@ -93,16 +94,32 @@ describe('freeSpaceGate operator', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const dir = entryStep(testEntry(0, 'd/', { kind: 'directory', size: 0 }));
       const empty = entryStep(testEntry(1, 'e.txt', { size: 0 }));
-      const locked = entryStep(testEntry(2, 'l.txt', { encrypted: true }));
+      const locked = entryStep(testEntry(2, 'l.txt', { encrypted: 'no-password' }));
+      const aes = entryStep(testEntry(3, 'x.txt', { encrypted: 'aes' }));
       const { probe, calls } = probeAnswering({ free: 0, size: 0 });
-      const source = cold('-d-e-l-|', { d: dir, e: empty, l: locked });
-      expectObservable(source.pipe(freeSpaceGate({ folder: '/tmp', probe, scheduler: testScheduler }))).toBe('-d-e-l-|', {
+      const source = cold('-d-e-l-x-|', { d: dir, e: empty, l: locked, x: aes });
+      expectObservable(source.pipe(freeSpaceGate({ folder: '/tmp', probe, scheduler: testScheduler }))).toBe('-d-e-l-x-|', {
         d: dir,
         e: empty,
         l: locked,
+        x: aes,
       });
       testScheduler.flush();
       expect(calls).toHaveLength(0);
+    });
+  });
+
+  it('holds an encrypted entry that a password will decrypt until there is room for it', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const entry = testEntry(0, 'secret.jpg', { size: 500, encrypted: 'password' });
+      const a = entryStep(entry);
+      const { probe } = probeAnswering({ free: 2 * GB, size: 100 * GB }, { free: 4 * GB, size: 100 * GB });
+      const source = cold('-a-|', { a });
+      expectObservable(source.pipe(freeSpaceGate({ folder: '/tmp', probe, scheduler: testScheduler }))).toBe('-p 29999ms (ra|)', {
+        p: { kind: 'paused', free: 2 * GB, needed: 3 * GB + 500, entry },
+        r: { kind: 'resumed', free: 4 * GB, entry },
+        a,
+      } satisfies Record<string, Step>);
     });
   });
 
@@ -153,5 +170,129 @@ describe('freeSpaceGate operator', () => {
     expect(space.size).toBeGreaterThan(0);
     expect(space.free).toBeGreaterThanOrEqual(0);
     expect(space.free).toBeLessThanOrEqual(space.size);
+  });
+});
+
+describe('freeSpaceGate operator, sharing a space ledger', () => {
+  let testScheduler: TestScheduler;
+  const space = { free: 5 * GB, size: 100 * GB };
+  const a1 = testEntry(0, 'a1.mkv', { size: 1.5 * GB });
+  const a2 = testEntry(1, 'a2.jpg', { size: 0.2 * GB });
+  const b1 = testEntry(0, 'b1.mkv', { size: 1.5 * GB });
+  const values = {
+    x: entryStep(a1),
+    y: entryStep(a2),
+    b: entryStep(b1),
+    p: { kind: 'paused', free: 3.5 * GB, needed: 4.5 * GB, entry: b1 },
+    r: { kind: 'resumed', free: 5 * GB, entry: b1 },
+    s: { kind: 'resumed', free: 4.8 * GB, entry: b1 },
+  } satisfies Record<string, Step>;
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  // A gate that never resumes would re-check forever in virtual time: the spec gives up instead.
+  const giveUp = '^ 40ms !';
+
+  /** A gate over a probe that always finds 5 GB free, re-checking every 10 ms, probing every time. */
+  const gate = (ledger: SpaceLedger) =>
+    freeSpaceGate({ folder: '/tmp', probe: () => of(space), recheckEvery: 10, probeTtl: 0, ledger, scheduler: testScheduler });
+
+  it('holds the second pipeline while the promise of the first would break the threshold, until its next entry replaces it', () => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const ledger = spaceLedger();
+      const first = hot('   x--------------y---------', values);
+      const second = hot('  --b----------------------', values);
+      const expectedFirst = 'x--------------y---------';
+      const expectedSecond = '--p-------------------(sb)';
+      expectObservable(first.pipe(gate(ledger))).toBe(expectedFirst, values);
+      expectObservable(second.pipe(gate(ledger)), giveUp).toBe(expectedSecond, values);
+    });
+  });
+
+  it.each([
+    ['an entry that takes no space', entryStep(testEntry(1, 'photos/', { kind: 'directory', size: 0 }))],
+    ['a held step', { kind: 'held', entry: testEntry(1, 'a2.jpg') } satisfies Step],
+  ])('ends the promise of the first pipeline at %s, by backpressure', (_, next) => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const ledger = spaceLedger();
+      const first = hot('   x----n-------', { ...values, n: next });
+      const second = hot('  --b----------', values);
+      const expectedSecond = '--p---------(rb)';
+      expectObservable(first.pipe(gate(ledger))).toBe('x----n-------', { ...values, n: next });
+      expectObservable(second.pipe(gate(ledger)), giveUp).toBe(expectedSecond, values);
+    });
+  });
+
+  it.each([
+    ['completes', 'x-----|'],
+    ['errors', 'x-----#'],
+  ])('lets the second pipeline go once the first one %s', (_, marbles) => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const ledger = spaceLedger();
+      const first = hot(marbles, values, new Error('archive broke'));
+      const second = hot('  --b----------------------', values);
+      const expectedSecond = '--p---------(rb)';
+      expectObservable(first.pipe(gate(ledger))).toBe(marbles, values, new Error('archive broke'));
+      expectObservable(second.pipe(gate(ledger)), giveUp).toBe(expectedSecond, values);
+    });
+  });
+
+  it('lets the second pipeline go once the first one is unsubscribed', () => {
+    testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const ledger = spaceLedger();
+      const first = hot('   x------------', values);
+      const unsub = '       ^-----!';
+      const second = hot('  --b----------', values);
+      const expectedSecond = '--p---------(rb)';
+      expectObservable(first.pipe(gate(ledger)), unsub).toBe('x-----', values);
+      expectObservable(second.pipe(gate(ledger)), giveUp).toBe(expectedSecond, values);
+      expectSubscriptions(first.subscriptions).toBe(unsub);
+    });
+  });
+
+  it('counts what other gates admitted since, when it trusts an earlier probe', () => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const ledger = spaceLedger();
+      const entries = {
+        a: entryStep(testEntry(0, 'a1', { size: GB })),
+        c: entryStep(testEntry(1, 'a2', { size: GB })),
+        b: entryStep(testEntry(0, 'b1', { size: GB })),
+        d: entryStep(testEntry(1, 'b2', { size: GB })),
+      };
+      const probeA = probeAnswering({ free: 6 * GB, size: 100 * GB });
+      const probeB = probeAnswering({ free: 6 * GB, size: 100 * GB });
+      const first = hot('   a-----c-', entries);
+      const second = hot('  --b-d---', entries);
+      // b2 goes on B's own estimate (6 - 1 promised by A then - 1 admitted since = 4), but then A's
+      // estimate is 6 - 3 admitted since = 3 < 4: a1, b1 and b2 may all be unwritten, so A probes.
+      expectObservable(first.pipe(freeSpaceGate({ folder: '/a', probe: probeA.probe, ledger, scheduler: testScheduler }))).toBe('a-----c-', entries);
+      expectObservable(second.pipe(freeSpaceGate({ folder: '/b', probe: probeB.probe, ledger, scheduler: testScheduler }))).toBe('--b-d---', entries);
+      testScheduler.flush();
+      expect([probeA.calls.length, probeB.calls.length]).toEqual([2, 1]);
+    });
+  });
+
+  it('still counts what other gates had promised when it probed, when it trusts that probe', () => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const ledger = spaceLedger();
+      const entries = {
+        a: entryStep(testEntry(0, 'a1', { size: 1.5 * GB })),
+        c: entryStep(testEntry(1, 'a2', { size: 1.5 * GB })),
+        b: entryStep(testEntry(0, 'b1', { size: GB })),
+        d: entryStep(testEntry(1, 'b/', { kind: 'directory', size: 0 })),
+      };
+      const probeA = probeAnswering({ free: 6 * GB, size: 100 * GB });
+      const probeB = probeAnswering({ free: 6 * GB, size: 100 * GB });
+      const first = hot('   --a---c-', entries);
+      const second = hot('  b---d---', entries);
+      // A probed while b1 was promised: b1 may have been written since, out of A's sight, though
+      // B's promise has ended. So a2 needs a fresh probe: 6 - 1 (b1) - 1.5 (a1) = 3.5 < 4.5.
+      expectObservable(first.pipe(freeSpaceGate({ folder: '/a', probe: probeA.probe, ledger, scheduler: testScheduler }))).toBe('--a---c-', entries);
+      expectObservable(second.pipe(freeSpaceGate({ folder: '/b', probe: probeB.probe, ledger, scheduler: testScheduler }))).toBe('b---d---', entries);
+      testScheduler.flush();
+      expect([probeA.calls.length, probeB.calls.length]).toEqual([2, 1]);
+    });
   });
 });

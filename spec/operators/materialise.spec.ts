@@ -40,19 +40,29 @@ describe('materialise operator', () => {
       const link = testEntry(1, 'l.jpg', { kind: 'symlink' });
       const hard = testEntry(2, 'h.jpg', { kind: 'hardlink' });
       const fifo = testEntry(3, 'p', { kind: 'other' });
-      const locked = testEntry(4, 'secret.jpg', { encrypted: true });
+      const locked = testEntry(4, 'secret.jpg', { encrypted: 'no-password' });
       const empty = testEntry(5, 'empty.txt', { size: 0 });
-      const values = { d: entryStep(dir), l: entryStep(link), h: entryStep(hard), f: entryStep(fifo), e: entryStep(locked), z: entryStep(empty) };
-      const source = cold('-d-l-h-f-e-z-|', values);
-      const subs = '       ^------------!';
+      const aes = testEntry(6, 'aes.jpg', { encrypted: 'aes' });
+      const values = {
+        d: entryStep(dir),
+        l: entryStep(link),
+        h: entryStep(hard),
+        f: entryStep(fifo),
+        e: entryStep(locked),
+        z: entryStep(empty),
+        a: entryStep(aes),
+      };
+      const source = cold('-d-l-h-f-e-z-a-|', values);
+      const subs = '       ^--------------!';
       const skipped = (entry: Entry, reason: string, detail: string): Step => ({ kind: 'skipped', entry, reason, detail });
-      expectObservable(source.pipe(materialise({ tmpDir }))).toBe('-d-l-h-f-e-z-|', {
+      expectObservable(source.pipe(materialise({ tmpDir }))).toBe('-d-l-h-f-e-z-a-|', {
         d: skipped(dir, 'directory', 'a directory'),
         l: skipped(link, 'link', 'a symbolic link; links are never followed'),
         h: skipped(hard, 'link', 'a hard link; links are never followed'),
         f: skipped(fifo, 'special', 'a device, FIFO or other special entry'),
-        e: skipped(locked, 'encrypted', 'password-protected'),
+        e: skipped(locked, 'encrypted', 'password-protected; give --password (or /pass to the bot)'),
         z: skipped(empty, 'empty', 'a zero-byte file (Telegram refuses empty files)'),
+        a: skipped(aes, 'encrypted-aes', 'AES-encrypted (or PKWARE strong encryption): not supported; only traditional zip encryption can be read'),
       });
       expectSubscriptions(source.subscriptions).toBe(subs);
     });
@@ -119,6 +129,36 @@ describe('materialise operator', () => {
     });
     expect(steps[1]?.kind).toBe('materialised');
     expect(await readdir(tmpDir)).toHaveLength(1);
+  });
+
+  it('fails a decrypted entry whose bytes fail the CRC-32 as wrong-password, and goes on', async () => {
+    const garbled = entryWithBytes(0, 'secret.txt', [Buffer.from('garbage')], { crc32: 0x12345678, encrypted: 'password' });
+    const good = entryWithBytes(1, 'open.txt', [Buffer.from('fine')], { crc32: crc32(Buffer.from('fine')), encrypted: 'password' });
+    const steps = await lastValueFrom(from([entryStep(garbled), entryStep(good)]).pipe(materialise({ tmpDir }), toArray()));
+    expect(steps[0]).toEqual({
+      kind: 'failed',
+      entry: garbled,
+      reason: 'wrong-password',
+      detail: expect.stringMatching(/^the password is wrong, or the entry is corrupt: CRC-32 [0-9a-f]{8} does not match the declared 12345678/),
+    });
+    expect(steps[1]).toMatchObject({ kind: 'materialised', file: { entry: good, size: 4 } });
+    expect(await readdir(tmpDir)).toHaveLength(1);
+  });
+
+  it('keeps the reason of a read error that a wrong password does not explain', async () => {
+    const cut = testEntry(0, 'secret.mp4', {
+      size: 100,
+      encrypted: 'password',
+      open: () =>
+        Readable.from(
+          (async function* () {
+            yield Buffer.alloc(10);
+            throw new Error('unexpected end of file');
+          })(),
+        ) as unknown as EntryBytes,
+    });
+    const [step] = await lastValueFrom(from([entryStep(cut)]).pipe(materialise({ tmpDir }), toArray()));
+    expect(step).toMatchObject({ kind: 'failed', reason: 'truncated' });
   });
 
   it('fails an entry with fewer bytes than declared', async () => {

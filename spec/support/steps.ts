@@ -15,7 +15,7 @@ export function testEntry(index: number, name: string, fields: Partial<Entry> = 
     size: 100,
     kind: 'file' as const,
     media: 'document' as MediaType,
-    encrypted: false,
+    encrypted: false as const,
     releases: 0,
     open(): never {
       throw new Error('marble tests do not read entry bytes');

@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, deflateRawSync } from 'node:zlib';
 import yazl from 'yazl';
+import { zipCryptoEncrypt } from './zipCrypto.js';
 
 /**
  * Zip archives for the integration specs, written for real: well-formed ones with `yazl`, and
@@ -63,10 +64,19 @@ export interface RawZipEntry {
   readonly name: string | Uint8Array;
   /** The real uncompressed bytes. Default: none. */
   readonly data?: Uint8Array | string;
-  /** 0 stored, 8 deflated. Default: 8. */
-  readonly method?: 0 | 8;
+  /** 0 stored, 8 deflated, 99 AES (the data is then written as it is). Default: 8. */
+  readonly method?: 0 | 8 | 99;
   /** Set the "encrypted" flag (bit 0). The data is written as it is. */
   readonly encrypted?: boolean;
+  /** Encrypt the compressed data with traditional PKWARE encryption and this password (sets bit 0). */
+  readonly password?: string;
+  /**
+   * Write the CRC-32 and sizes in a data descriptor after the data (flag bit 3), with zeros in the
+   * local header, as streaming writers do; an encryption header then checks the DOS time.
+   */
+  readonly descriptor?: boolean;
+  /** Further general-purpose flag bits, in both headers (0x40: PKWARE strong encryption). */
+  readonly flags?: number;
   /** The CRC-32 the central directory declares (the local header keeps the true one). */
   readonly centralCrc32?: number;
   /** The uncompressed size both headers declare. Default: the real size. */
@@ -97,11 +107,17 @@ export function rawZip(entries: readonly RawZipEntry[]): Buffer {
     const name = typeof entry.name === 'string' ? Buffer.from(entry.name, 'utf8') : Buffer.from(entry.name);
     const data = Buffer.from(entry.data ?? '');
     const method = entry.method ?? 8;
-    const whole = method === 8 ? deflateRawSync(data) : data;
+    const crc = crc32(data);
+    const packed = method === 8 ? deflateRawSync(data) : data;
+    const check = entry.descriptor ? dosTime >> 8 : crc >>> 24;
+    const whole = entry.password === undefined ? packed : zipCryptoEncrypt(packed, entry.password, check);
     const compressed = whole.subarray(0, entry.keepCompressedBytes ?? whole.length);
     const extra = Buffer.from(entry.extra ?? new Uint8Array());
-    const flags = (typeof entry.name === 'string' ? 0x800 : 0) | (entry.encrypted ? 0x1 : 0);
-    const crc = crc32(data);
+    const flags =
+      (typeof entry.name === 'string' ? 0x800 : 0) |
+      (entry.encrypted || entry.password !== undefined ? 0x1 : 0) |
+      (entry.descriptor ? 0x8 : 0) |
+      (entry.flags ?? 0);
     const size = entry.declaredSize ?? data.length;
 
     const local = Buffer.alloc(30);
@@ -111,12 +127,19 @@ export function rawZip(entries: readonly RawZipEntry[]): Buffer {
     local.writeUInt16LE(method, 8);
     local.writeUInt16LE(dosTime, 10);
     local.writeUInt16LE(dosDate, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(size, 22);
+    local.writeUInt32LE(entry.descriptor ? 0 : crc, 14);
+    local.writeUInt32LE(entry.descriptor ? 0 : compressed.length, 18);
+    local.writeUInt32LE(entry.descriptor ? 0 : size, 22);
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(extra.length, 28);
-    locals.push(local, name, extra, compressed);
+    const descriptor = Buffer.alloc(entry.descriptor ? 16 : 0);
+    if (entry.descriptor) {
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeUInt32LE(crc, 4);
+      descriptor.writeUInt32LE(compressed.length, 8);
+      descriptor.writeUInt32LE(size, 12);
+    }
+    locals.push(local, name, extra, compressed, descriptor);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
@@ -135,7 +158,7 @@ export function rawZip(entries: readonly RawZipEntry[]): Buffer {
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name, extra);
 
-    offset += 30 + name.length + extra.length + compressed.length;
+    offset += 30 + name.length + extra.length + compressed.length + descriptor.length;
   }
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
@@ -165,6 +188,15 @@ export function unicodePathExtra(rawName: Uint8Array, unicodeName: string, nameC
   header.writeUInt16LE(0x7075, 0);
   header.writeUInt16LE(body.length, 2);
   return Buffer.concat([header, body]);
+}
+
+/**
+ * A WinZip AES entry as its headers show it: method 99, the "encrypted" flag, and the 0x9901 extra
+ * field (AE-2, AES-256, deflated inside). The data is not really encrypted: only the headers matter.
+ */
+export function aesEntry(name: string, data: Uint8Array | string): RawZipEntry {
+  const extra = Buffer.from([0x01, 0x99, 7, 0, 2, 0, 0x41, 0x45, 3, 8, 0]);
+  return { name, data, method: 99, encrypted: true, extra };
 }
 
 /** A symbolic link as Info-ZIP stores one: mode 0o120777, the target as the data. */

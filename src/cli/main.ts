@@ -13,6 +13,11 @@ function size(text: string): number {
   }
 }
 
+function password(text: string): string {
+  if (text === '') throw new InvalidArgumentError('expected a non-empty password');
+  return text;
+}
+
 function integer(min: number, max: number) {
   return (text: string): number => {
     const value = Number(text);
@@ -46,6 +51,12 @@ program
   .option('--caption <template>', 'Telegram caption: {name} {path} {archive} {index} {total}', '{path}')
   .option('--split', 'send files over Telegram\'s upload limit as numbered pieces (cat joins them) instead of skipping them', false)
   .option('--retry-failed', 'attempt entries that failed in an earlier run again', false)
+  .addOption(
+    // argv is visible to every user of the machine (ps, /proc/<pid>/cmdline); the environment is not.
+    new Option('--password <password>', 'password of a zip with traditional encryption; safer in the environment, since other users see argv in ps')
+      .env('UNSPOOL_ZIP_PASSWORD')
+      .argParser(password),
+  )
   .option('--restart', 'forget what earlier runs of this archive did and start over', false)
   .option('--json', 'print a JSON summary as the last line of stdout', false)
   .addOption(new Option('--verbose', 'log every step as a JSON line on stderr').default(false))

@@ -22,6 +22,8 @@ export interface SendCommandOptions {
   retries: number;
   maxEntrySize?: number;
   retryFailed: boolean;
+  /** From `--password` or `UNSPOOL_ZIP_PASSWORD`; handed to the pipeline and nowhere else. */
+  password?: string;
   restart: boolean;
   json: boolean;
   verbose: boolean;
@@ -112,6 +114,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
         attempts: options.retries + 1,
         maxEntrySize: options.maxEntrySize,
         retryFailed: options.retryFailed,
+        password: options.password,
         restart: options.restart,
       }).subscribe({
         next(step) {

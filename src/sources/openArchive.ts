@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchiveError, describeError } from '../errors.js';
+import type { TelegramConnection } from '../sinks/telegram/connectTelegram.js';
 import type { Archive } from './archive.js';
 import { detectFormat } from './detectFormat.js';
 import type { HttpSourceConfig } from './http/remoteFile.js';
@@ -28,6 +29,11 @@ export interface OpenArchiveOptions {
    * Default: the current folder.
    */
   state?: string;
+  /**
+   * How a `tg:` archive gets a logged-in connection. Default: log in with the settings of the
+   * environment or `<state>/config.env`.
+   */
+  connectTelegram?: () => Promise<TelegramConnection>;
 }
 
 /**
@@ -50,7 +56,7 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
   // Before addresses: a message's t.me link is an address too.
   if (isTelegramDocumentName(path)) {
     const { openTelegramArchive } = await import('./telegram/openTelegramArchive.js');
-    return openTelegramArchive(path, name, { state: options.state ?? '.' });
+    return openTelegramArchive(path, name, { state: options.state ?? '.', ...(options.connectTelegram ? { connect: options.connectTelegram } : {}) });
   }
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');

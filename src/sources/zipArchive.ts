@@ -1,15 +1,16 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { Observable } from 'rxjs';
 import unzipper from 'unzipper';
 import type { Entry, EntryBytes, EntryKind } from '../entry.js';
-import { ArchiveError, describeError } from '../errors.js';
+import { ArchiveError, describeError, EntryError } from '../errors.js';
 import { mediaTypeOf } from '../mediaType.js';
 import { findEndOfCentralDirectory, scanCentralDirectory } from './centralDirectory.js';
 import { decodeZipName } from './cp437.js';
 import type { Archive } from './archive.js';
 import { createLease } from './lease.js';
 import { type RandomAccessSource, readBytes } from './randomAccess.js';
+import { encryptionHeaderSize, WrongPasswordError, zipDecryption } from './zipCrypto.js';
 
 /** The fields of an `unzipper` central-directory record that unspool uses. */
 interface ZipRecord {
@@ -67,13 +68,34 @@ function problemOf(record: ZipRecord, archiveSize: number): string | undefined {
 }
 
 /**
+ * How an entry is encrypted, as its central-directory record says, and whether `password` can
+ * open it. Bit 6 is PKWARE's strong encryption and method 99 WinZip's AES (its 0x9901 extra field
+ * holds the real method): `unzipper` cannot decrypt either, and unspool does not either.
+ */
+function encryptionOf(record: ZipRecord, password: string | undefined): Entry['encrypted'] {
+  if ((record.flags & 0x40) !== 0 || record.compressionMethod === 99) return 'aes';
+  if ((record.flags & 0x01) === 0) return false;
+  return password === undefined ? 'no-password' : 'password';
+}
+
+/** What {@link entryBytes} needs besides the record: names for messages, and the password. */
+interface EntryBytesConfig {
+  readonly archive: string;
+  readonly entry: string;
+  /** Given for an entry with traditional encryption: its data is decrypted before it is inflated. */
+  readonly password?: string;
+}
+
+/**
  * An entry's bytes, read straight from the archive: the local header is read and checked (unzipper
  * reads it without checking its signature, so a record pointing anywhere else would deliver the
- * wrong bytes), then exactly the compressed bytes are streamed, through `inflateRaw` if deflated.
- * Reading the data range directly, rather than through unzipper's entry stream, spares a copy of
- * every chunk and reads with large buffers; the central directory still comes from unzipper.
+ * wrong bytes), then exactly the compressed bytes are streamed, decrypted if a password is given,
+ * and inflated if deflated. Reading the data range directly, rather than through unzipper's entry
+ * stream, spares a copy of every chunk and reads with large buffers; the central directory still
+ * comes from unzipper. A password whose header check fails is an {@link EntryError}
+ * `wrong-password`.
  */
-function entryBytes(source: RandomAccessSource, record: ZipRecord): EntryBytes {
+function entryBytes(source: RandomAccessSource, record: ZipRecord, { archive, entry, password }: EntryBytesConfig): EntryBytes {
   let inner: Readable | undefined;
   const chunks = (async function* () {
     const at = record.offsetToLocalFileHeader;
@@ -84,15 +106,27 @@ function entryBytes(source: RandomAccessSource, record: ZipRecord): EntryBytes {
     }
     const dataStart = at + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
     const raw = source.stream(dataStart, record.compressedSize);
-    inner = record.compressionMethod === 8 ? raw.pipe(createInflateRaw({ chunkSize: inflateChunk })) : raw;
-    if (inner !== raw) raw.on('error', (error) => inner?.destroy(error));
+    const stages: (Readable | Transform)[] = [raw];
+    if (password !== undefined) {
+      // With the CRC-32 in a data descriptor after the data (bit 3), writers check the DOS time.
+      const check = (header.readUInt16LE(6) & 0x08) !== 0 ? header.readUInt16LE(10) >>> 8 : record.crc32 >>> 24;
+      stages.push(zipDecryption(password, check));
+    }
+    if (record.compressionMethod === 8) stages.push(createInflateRaw({ chunkSize: inflateChunk }));
+    // pipeline() destroys every stage when one fails, or when the last is destroyed from outside.
+    inner = stages.length === 1 ? raw : (pipeline(stages, () => {}) as unknown as Readable);
     let read = 0;
-    for await (const chunk of inner) {
-      read += (chunk as Buffer).length;
-      yield chunk as Buffer;
+    try {
+      for await (const chunk of inner) {
+        read += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    } catch (error) {
+      throw error instanceof WrongPasswordError ? new EntryError(archive, entry, 'wrong-password', 'the password is wrong') : error;
     }
     // A stored entry whose data the archive cuts short ends early here; inflate notices by itself.
-    if (record.compressionMethod === 0 && read < record.compressedSize) throw new Error('unexpected end of the archive');
+    const stored = record.compressedSize - (password === undefined ? 0 : encryptionHeaderSize);
+    if (record.compressionMethod === 0 && read < stored) throw new Error('unexpected end of the archive');
   })();
   return {
     [Symbol.asyncIterator]: () => chunks,
@@ -148,7 +182,7 @@ export async function openZip(source: RandomAccessSource, name: string): Promise
     size,
     entryCount: directory.files.length,
     fingerprint: scan.fingerprint,
-    entries: ({ skip = () => false } = {}) =>
+    entries: ({ skip = () => false, password } = {}) =>
       new Observable<Entry>((subscriber) => {
         let stopped = false;
         let releaseCurrent = () => {};
@@ -160,6 +194,7 @@ export async function openZip(source: RandomAccessSource, name: string): Promise
             const entryName = scan.unicodeNames.get(index) ?? decodeZipName(record.pathBuffer, record.isUnicode);
             const lease = createLease();
             releaseCurrent = lease.release;
+            const encrypted = encryptionOf(record, password);
             const problem = scan.zip64Short.has(index)
               ? 'the zip64 extra field is too short for the sizes and offset the entry leaves to it'
               : problemOf(record, size);
@@ -173,10 +208,10 @@ export async function openZip(source: RandomAccessSource, name: string): Promise
               compressedSize: record.compressedSize,
               crc32: record.crc32,
               method: record.compressionMethod,
-              encrypted: (record.flags & 0x41) !== 0 || record.compressionMethod === 99,
+              encrypted,
               ...(problem ? { problem } : {}),
               open() {
-                const bytes = entryBytes(source, record);
+                const bytes = entryBytes(source, record, { archive: name, entry: entryName, password: encrypted === 'password' ? password : undefined });
                 opened.add(bytes);
                 return bytes;
               },
