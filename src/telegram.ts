@@ -13,3 +13,10 @@ export { readMediaInfo, fitsAsPhoto, photoLimits, type MediaInfo } from './sinks
 export { caption, captionLimit, captionPlaceholders, type CaptionFields } from './sinks/telegram/caption.js';
 export { randomIdOf } from './sinks/telegram/randomId.js';
 export { telegramCall, type TelegramCall, type Wait, type FloodWaitListener } from './sinks/telegram/telegramCall.js';
+
+// The bot: `unspool bot` is this, started with the settings of the command line.
+export { startBot, type Bot, type BotOptions, type BotLog } from './bot/bot.js';
+export { botAccess, type BotAccess } from './bot/botAccess.js';
+export { JobQueue } from './bot/jobQueue.js';
+export type { Job, JobState, ChatRef } from './bot/job.js';
+export type { JobSettings } from './bot/jobRun.js';

@@ -66,6 +66,24 @@ program
   });
 
 program
+  .command('bot')
+  .description('run the Telegram bot: a queue of archives driven by /send, with live /status and notices (see the README)')
+  .option('--state <dir>', 'state folder (queue, manifests, temp files, config.env)', defaultStateDir())
+  .option('--jobs <n>', 'jobs run at once, sharing the free-space threshold', integer(1, 8), 1)
+  .option('--album-size <n>', 'most files per album, 2 to 10', integer(2, 10), 10)
+  .option('--min-free <size>', 'free space to keep on the state folder\'s disk (3GB, 500MiB, bytes)', size, 3_000_000_000)
+  .option('--recheck-every <seconds>', 'seconds between free-space checks while paused', integer(1, 86_400), 30)
+  .option('--retries <n>', 'retries per album after the first attempt', integer(0, 100), 2)
+  .option('--caption <template>', 'caption: {name} {path} {archive} {index} {total}', '{path}')
+  .option('--split', 'send files over Telegram\'s upload limit as numbered pieces instead of skipping them', false)
+  .option('--status-every <seconds>', 'seconds between edits of a live /status message', integer(2, 3600), 5)
+  .option('--verbose', 'log every command and relayed file, not only jobs and refusals', false)
+  .action(async (options) => {
+    const { botCommand } = await import('./botCommand.js');
+    process.exitCode = await botCommand(options);
+  });
+
+program
   .command('login')
   .description('log in to Telegram as a user (phone, code, 2FA password) and print the session string')
   .option('--state <dir>', 'state folder, where --save writes config.env', defaultStateDir())

@@ -32,13 +32,33 @@ async function readConfigFile(path: string): Promise<Record<string, string>> {
   return parseEnv(text) as Record<string, string>;
 }
 
+/** How settings are looked up: the environment first, then `<state>/config.env`. */
+export interface SettingLookup {
+  /** `in the environment or in <file>`, for messages. */
+  readonly where: string;
+  /** A setting's value, trimmed; an empty value counts as unset. */
+  readonly value: (name: string) => string | undefined;
+  /** A setting's value from the environment alone. */
+  readonly fromEnvironment: (name: string) => string | undefined;
+}
+
+/**
+ * Reads the settings of the environment and `<state>/config.env`: a variable set to nothing in the
+ * environment is as good as unset, and the file's value counts.
+ *
+ * @throws ConfigError when the config file exists but cannot be read.
+ */
+export async function settingLookup(env: NodeJS.ProcessEnv, state: string): Promise<SettingLookup> {
+  const file = join(state, configFileName);
+  const fromFile = await readConfigFile(file);
+  const set = (found: string | undefined) => (found === undefined || found.trim() === '' ? undefined : found.trim());
+  return { where: `in the environment or in ${file}`, value: (name) => set(env[name]) ?? set(fromFile[name]), fromEnvironment: (name) => set(env[name]) };
+}
+
 /** The app's `api_id` and `api_hash`, and where the other settings are read from. */
-interface TelegramApp {
+interface TelegramApp extends SettingLookup {
   readonly apiId: number;
   readonly apiHash: string;
-  readonly where: string;
-  readonly value: (name: string) => string | undefined;
-  readonly fromEnvironment: (name: string) => string | undefined;
 }
 
 /**
@@ -46,12 +66,7 @@ interface TelegramApp {
  * `<state>/config.env`: all that `unspool login` needs.
  */
 export async function telegramApp(env: NodeJS.ProcessEnv, state: string): Promise<TelegramApp> {
-  const file = join(state, configFileName);
-  const fromFile = await readConfigFile(file);
-  const where = `in the environment or in ${file}`;
-  const set = (found: string | undefined) => (found === undefined || found.trim() === '' ? undefined : found.trim());
-  // A variable set to nothing in the environment is as good as unset: the file's value counts.
-  const value = (name: string): string | undefined => set(env[name]) ?? set(fromFile[name]);
+  const { where, value, fromEnvironment } = await settingLookup(env, state);
   const apiId = value('TELEGRAM_API_ID');
   const apiHash = value('TELEGRAM_API_HASH');
   if (apiId === undefined || apiHash === undefined) {
@@ -60,7 +75,7 @@ export async function telegramApp(env: NodeJS.ProcessEnv, state: string): Promis
   }
   if (!/^[1-9]\d{0,9}$/.test(apiId) || Number(apiId) > 2 ** 31 - 1) throw new ConfigError(`TELEGRAM_API_ID must be the number my.telegram.org shows as api_id: ${apiHint}`);
   if (!/^[0-9a-f]{32}$/i.test(apiHash)) throw new ConfigError(`TELEGRAM_API_HASH must be the 32 hex digits my.telegram.org shows as api_hash: ${apiHint}`);
-  return { apiId: Number(apiId), apiHash, where, value, fromEnvironment: (name) => set(env[name]) };
+  return { apiId: Number(apiId), apiHash, where, value, fromEnvironment };
 }
 
 /**

@@ -1,0 +1,426 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { BehaviorSubject, type SchedulerLike } from 'rxjs';
+import { Raw } from 'telegram/events/index.js';
+import { describeError } from '../errors.js';
+import type { DiskSpaceProbe } from '../freeSpace.js';
+import type { ManifestData } from '../manifest.js';
+import { archiveStatePaths } from '../pipeline.js';
+import type { TelegramConnection } from '../sinks/telegram/connectTelegram.js';
+import { resolveChat } from '../sinks/telegram/resolveChat.js';
+import type { Wait } from '../sinks/telegram/telegramCall.js';
+import { isHttpUrl, redactUrl, urlWithoutQuery } from '../sources/http/redactUrl.js';
+import { spaceLedger } from '../spaceLedger.js';
+import type { Step } from '../step.js';
+import { summarise } from '../summary.js';
+import type { BotAccess } from './botAccess.js';
+import { botChat, type BotChat } from './botChat.js';
+import { type BotCommand, parseBotCommand } from './parseBotCommand.js';
+import { deliveredBeforeText, formatDuration, helpText, jobReport, jobTitle, queueLine, statusText } from './botTexts.js';
+import { chatIdOf, inputPeerOf } from './chatRef.js';
+import { type IncomingMessage, incomingMessage } from './incomingMessage.js';
+import { isFinished, type Job } from './job.js';
+import { JobQueue } from './jobQueue.js';
+import { type JobOutcome, type JobRun, type JobSettings, runJob } from './jobRun.js';
+import { deliveredBefore } from './deliveredBefore.js';
+import { mediaRelay } from './mediaRelay.js';
+import { statusBoard } from './statusBoard.js';
+import { formatBytes } from '../cli/size.js';
+import { archiveKindOf } from './archiveKind.js';
+
+/** A structured log line: an event name and its fields. Never a token, a password or a message's text. */
+export type BotLog = (event: string, fields?: Record<string, unknown>) => void;
+
+/** Options of {@link startBot}. */
+export interface BotOptions {
+  /** The logged-in connection: updates come in and everything goes out over it. */
+  readonly connection: TelegramConnection;
+  readonly state: string;
+  readonly access: BotAccess;
+  readonly settings: JobSettings;
+  /** Jobs run at once. Default: 1. */
+  readonly jobs?: number;
+  /** Milliseconds between edits of a live `/status` message. Default: 5 000. */
+  readonly statusEvery?: number;
+  /** Milliseconds to wait for more plain media before passing it on. Default: 3 000. */
+  readonly mediaWindow?: number;
+  readonly log?: BotLog;
+  readonly probe?: DiskSpaceProbe;
+  readonly scheduler?: SchedulerLike;
+  readonly wait?: Wait;
+}
+
+/** A running bot. */
+export interface Bot {
+  readonly queue: JobQueue;
+  /**
+   * Stops cleanly: no more updates are taken, running jobs stop where they are (their temp files
+   * deleted, their manifests and queue entries kept as running, so that the next start resumes
+   * them and says so), and waiting plain media goes out.
+   */
+  stop(): Promise<void>;
+}
+
+/** Whether an address carries something secret that must not be written to disk. */
+function hasSecret(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.search !== '' || parsed.username !== '' || parsed.password !== '';
+}
+
+/**
+ * Starts the bot: loads the queue from the state folder, tells the owners of jobs that were
+ * running when it last stopped that they go on, and answers the allowed users' messages over the
+ * connection. See the README's "Bot" section for what it understands.
+ */
+export async function startBot(options: BotOptions): Promise<Bot> {
+  const { connection, access, settings } = options;
+  const state = resolve(options.state);
+  const log: BotLog = options.log ?? (() => {});
+  const maxJobs = options.jobs ?? 1;
+  const queue = await JobQueue.open(state);
+  const scratch = join(state, 'bot', 'scratch');
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true });
+  const chat: BotChat = botChat({ client: connection.client, scratch, ...(options.wait ? { wait: options.wait } : {}) });
+  const paused = new BehaviorSubject(queue.paused);
+  const ledger = spaceLedger();
+  const runs = new Map<number, JobRun>();
+  /** Passwords and signed links, by job: in memory only, gone with the process. */
+  const passwords = new Map<number, string>();
+  const links = new Map<number, string>();
+  let stopping = false;
+
+  const say = (to: Job['chat'], text: string) =>
+    chat.say(to, text).catch((error: unknown) => {
+      log('reply-failed', { chat: chatIdOf(to), error: describeError(error) });
+      return 0;
+    });
+
+  const relay = mediaRelay({
+    client: connection.client,
+    ...(options.mediaWindow !== undefined ? { window: options.mediaWindow } : {}),
+    ...(options.wait ? { wait: options.wait } : {}),
+    onFailure: (from, count, reason) => void say(from, `Could not pass on ${count} file${count === 1 ? '' : 's'}: ${reason}`),
+    onSent: (from, count) => log('relayed', { chat: chatIdOf(from), files: count }),
+  });
+
+  const context = {
+    connection,
+    state,
+    settings,
+    paused,
+    ledger,
+    ...(options.probe ? { probe: options.probe } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    ...(options.wait ? { wait: options.wait } : {}),
+    onFloodWait: (seconds: number, request: string) => log('flood-wait', { seconds, request }),
+  };
+
+  const statuses = statusBoard({
+    chat,
+    job: (id) => queue.get(id),
+    text: (job) => statusText(job, runs.get(job.id)?.live, Date.now()),
+    every: options.statusEvery ?? 5_000,
+    onError: (error) => log('status-edit-failed', { error }),
+  });
+
+  /** Tells the owner what a step of a running job means to them: low space, space back. */
+  const notice = (job: Job, step: Step) => {
+    if (step.kind === 'paused') {
+      void say(
+        job.chat,
+        `Paused ${job.name}: ${formatBytes(step.free)} free on the disk of ${state}, need ${formatBytes(step.needed)} (${formatBytes(settings.minFree)} kept free plus the next file). Checking again every ${formatDuration(settings.recheckEvery)}.`,
+      );
+    } else if (step.kind === 'resumed') {
+      void say(job.chat, `Resumed ${job.name}: ${formatBytes(step.free)} free.`);
+    }
+  };
+
+  const finish = async (job: Job, outcome: JobOutcome) => {
+    runs.delete(job.id);
+    if (outcome.kind === 'stopped') {
+      // Cancelled: the state says so already. Shutting down: it stays `running` for the next start.
+      return;
+    }
+    if (outcome.kind === 'failed') {
+      await queue.update(job, { state: 'failed', finishedAt: new Date().toISOString(), error: outcome.reason });
+      log('job-failed', { job: job.id, reason: outcome.reason });
+      await say(job.chat, `✗ ${jobTitle(job)}: ${outcome.unreadable ? 'cannot be read: ' : ''}${outcome.reason}`);
+      return;
+    }
+    const { summary, locked, wrong } = outcome;
+    await queue.update(job, {
+      state: 'done',
+      finishedAt: new Date().toISOString(),
+      progress: {
+        delivered: summary.delivered,
+        deliveredBytes: summary.deliveredBytes,
+        albums: summary.albums,
+        skipped: summary.skipped.length,
+        failed: summary.failed.length,
+        ...(summary.entries !== null ? { entries: summary.entries } : {}),
+      },
+      lockedEntries: locked || undefined,
+      again: undefined,
+      retryFailed: undefined,
+    });
+    log('job-done', { job: job.id, delivered: summary.delivered, skipped: summary.skipped.length, failed: summary.failed.length });
+    const report = jobReport(job, summary, outcome.elapsed, outcome.bytes);
+    const text = [report.headline, ...report.lines].join('\n');
+    if (report.lines.length > 20 || text.length > 3500) {
+      await chat.sendText(job.chat, `unspool-job-${job.id}.txt`, `${[report.headline, '', ...report.lines].join('\n')}\n`, report.headline).catch(async (error: unknown) => {
+        log('report-failed', { job: job.id, error: describeError(error) });
+        await say(job.chat, report.headline);
+      });
+    } else {
+      await say(job.chat, text);
+    }
+    if (locked > 0) {
+      const ask = wrong > 0 && passwords.has(job.id) ? `The password is wrong for ${wrong} file${wrong === 1 ? '' : 's'} of ${job.name}` : `${job.name} has ${locked} password-protected file${locked === 1 ? '' : 's'}`;
+      passwords.delete(job.id);
+      await say(job.chat, `${ask}: reply /pass <password>`);
+    }
+  };
+
+  const start = (job: Job) => {
+    const source = links.get(job.id) ?? job.source;
+    // The state changes at once (the save follows), so that the next look at the queue counts it.
+    void queue.update(job, { state: 'running', startedAt: new Date().toISOString(), error: undefined });
+    log('job-started', { job: job.id, source: isHttpUrl(source) ? redactUrl(source) : source });
+    const run = runJob({ ...job, source }, context, (step) => {
+      if (step.kind === 'opened') void queue.update(job, { manifest: step.manifestFile, size: step.size });
+      notice(job, step);
+    }, passwords.get(job.id));
+    runs.set(job.id, run);
+    void run.outcome
+      .then((outcome) => finish(job, outcome))
+      .catch((error: unknown) => log('error', { job: job.id, error: describeError(error) }))
+      .finally(pump);
+  };
+
+  /** Starts waiting jobs while there is room for them and no `/pause`. */
+  function pump(): void {
+    if (stopping || paused.value) return;
+    for (const job of queue.waiting()) {
+      if (runs.size >= maxJobs) return;
+      if (job.secretLink && !links.has(job.id)) continue;
+      start(job);
+    }
+  }
+
+  const enqueue = async (message: IncomingMessage, source: string, name: string, to: string | undefined, again: boolean, documentId?: string) => {
+    const destination = to ?? access.defaultChat;
+    if (destination) {
+      try {
+        await resolveChat(connection.client, destination, connection.isBot);
+      } catch (error) {
+        return say(message.chat, `Cannot post to ${destination}: ${describeError(error).replace(/^--to telegram:\S+: /, '')}`);
+      }
+    }
+    const keyed = isHttpUrl(source) && hasSecret(source) ? urlWithoutQuery(source) : source;
+    const known = queue.jobs.find((job) => !isFinished(job) && (job.source === keyed || (documentId !== undefined && job.documentId === documentId)));
+    if (known) {
+      if (known.secretLink && isHttpUrl(source) && !links.has(known.id)) {
+        links.set(known.id, source);
+        pump();
+        return say(message.chat, `Thanks: ${jobTitle(known)} goes on.`);
+      }
+      return say(message.chat, `${jobTitle(known)} is already ${known.state === 'running' ? 'running' : 'in the queue'}.`);
+    }
+    if (!again) {
+      const earlierJobs = queue.jobs.filter((job) => documentId !== undefined && job.documentId === documentId && job.manifest);
+      const before = await deliveredBefore([archiveStatePaths(state, keyed).manifest, ...earlierJobs.map((job) => job.manifest!)]);
+      if (before) return say(message.chat, deliveredBeforeText(name, summarise(before), before.completedAt!, isHttpUrl(source) ? redactUrl(source) : source));
+    }
+    const job = await queue.add({
+      source: keyed,
+      name,
+      ...(keyed !== source ? { secretLink: true as const } : {}),
+      ...(destination ? { to: destination } : {}),
+      chat: message.chat,
+      ...(documentId ? { documentId } : {}),
+      ...(again ? { again: true } : {}),
+    });
+    if (keyed !== source) links.set(job.id, source);
+    log('job-queued', { job: job.id, source: isHttpUrl(source) ? redactUrl(source) : source });
+    const ahead = queue.waiting().indexOf(job) + runs.size;
+    const when = paused.value ? 'paused: /resume to start' : ahead < maxJobs ? 'starting now' : `position ${ahead - maxJobs + 1} in line`;
+    await say(message.chat, `Queued ${jobTitle(job)}, ${when}.`);
+    pump();
+  };
+
+  const sendCommand = async (message: IncomingMessage, command: Extract<BotCommand, { kind: 'send' }>) => {
+    const { source } = command;
+    const local = !isHttpUrl(source) && !/^(torbox|tg):/i.test(source) && !/^https?:/i.test(source);
+    const full = local ? resolve(source) : source;
+    const name = local ? basename(full) : isHttpUrl(source) ? redactUrl(source) : source;
+    await enqueue(message, full, name, command.to, command.again);
+  };
+
+  const statusCommand = async (message: IncomingMessage, id: number | undefined) => {
+    const job = id !== undefined ? queue.get(id) : ([...runs.keys()].map((key) => queue.get(key)).find(Boolean) ?? queue.jobs.at(-1));
+    if (!job) return say(message.chat, id !== undefined ? `No job #${id}; /queue lists them.` : 'No jobs yet. /send <link> to start one.');
+    const text = statusText(job, runs.get(job.id)?.live, Date.now());
+    const messageId = await say(message.chat, text);
+    if (job.state === 'running' && messageId) statuses.watch(message.chat, messageId, job.id, text);
+    return undefined;
+  };
+
+  const cancel = async (message: IncomingMessage, id: number) => {
+    const job = queue.get(id);
+    if (!job) return say(message.chat, `No job #${id}; /queue lists them.`);
+    if (isFinished(job)) return say(message.chat, `${jobTitle(job)} is already ${job.state}.`);
+    const run = runs.get(id);
+    await queue.update(job, { state: 'cancelled', finishedAt: new Date().toISOString() });
+    await run?.stop();
+    log('job-cancelled', { job: id });
+    await say(message.chat, `Cancelled ${jobTitle(job)}; its temp files are gone. /retry ${id} goes on from where it stopped.`);
+    return undefined;
+  };
+
+  const retry = async (message: IncomingMessage, id: number) => {
+    const job = queue.get(id);
+    if (!job) return say(message.chat, `No job #${id}; /queue lists them.`);
+    if (!isFinished(job)) return say(message.chat, `${jobTitle(job)} is ${job.state} already.`);
+    if (job.state === 'done' && !job.progress?.failed) return say(message.chat, `${jobTitle(job)} has no failed entries to try again.`);
+    await queue.update(job, { state: 'waiting', retryFailed: job.state === 'done' ? true : undefined, error: undefined });
+    if (job.secretLink && !links.has(id)) return say(message.chat, `${jobTitle(job)} needs its link again (I never keep its token on disk): send it to me.`);
+    await say(message.chat, job.retryFailed ? `Trying the ${job.progress?.failed} failed entries of ${jobTitle(job)} again.` : `${jobTitle(job)} goes on.`);
+    pump();
+    return undefined;
+  };
+
+  const pass = async (message: IncomingMessage, password: string) => {
+    // The password is not left in the chat's history where the bot can help it.
+    await chat.forget(message.chat, message.id);
+    const job = [...queue.jobs].reverse().find((candidate) => candidate.lockedEntries && candidate.state === 'done' && chatIdOf(candidate.chat) === chatIdOf(message.chat));
+    if (!job) return say(message.chat, 'No archive here is waiting for a password.');
+    passwords.set(job.id, password);
+    await queue.update(job, { state: 'waiting' });
+    await say(message.chat, `Trying the password on ${job.lockedEntries} file${job.lockedEntries === 1 ? '' : 's'} of ${jobTitle(job)}.`);
+    pump();
+    return undefined;
+  };
+
+  const fileMessage = async (message: IncomingMessage) => {
+    const file = message.file!;
+    if (file.kind === 'document') {
+      const kind = archiveKindOf(file.fileName, file.document.mimeType);
+      if (kind === 'unsupported') return say(message.chat, `${file.fileName}: 7z and RAR archives are not supported yet; zip, tar and tar.gz are.`);
+      if (kind === 'archive') return enqueue(message, `tg:${chatIdOf(message.chat)}/${message.id}`, file.fileName, undefined, false, file.document.id.toString());
+    }
+    const destination = access.defaultChat;
+    try {
+      const peer = destination ? (await resolveChat(connection.client, destination, connection.isBot)).peer : inputPeerOf(message.chat);
+      relay.add({ ...message, file }, peer, destination ?? chatIdOf(message.chat));
+    } catch (error) {
+      await say(message.chat, `Cannot post to ${destination}: ${describeError(error)}`);
+    }
+    return undefined;
+  };
+
+  const handle = async (message: IncomingMessage) => {
+    const command = parseBotCommand(message.text);
+    log('command', { user: message.senderId, command: command.kind });
+    switch (command.kind) {
+      case 'send':
+        return sendCommand(message, command);
+      case 'queue': {
+        const lines = queue.jobs.slice(-30).map((job) => queueLine(job, runs.get(job.id)?.live));
+        return say(message.chat, lines.length ? `${paused.value ? 'Paused (/resume goes on).\n' : ''}${lines.join('\n')}` : 'The queue is empty. /send <link> to start.');
+      }
+      case 'status':
+        return statusCommand(message, command.job);
+      case 'pause':
+        await queue.setPaused(true);
+        paused.next(true);
+        return say(message.chat, runs.size ? 'Pausing after the current album. /resume goes on.' : 'Paused: no job starts until /resume.');
+      case 'resume':
+        await queue.setPaused(false);
+        paused.next(false);
+        pump();
+        return say(message.chat, 'Going on.');
+      case 'cancel':
+        return cancel(message, command.job);
+      case 'retry':
+        return retry(message, command.job);
+      case 'pass':
+        return pass(message, command.password);
+      case 'help':
+        return say(message.chat, helpText());
+      case 'malformed':
+        return say(message.chat, command.answer);
+      case 'unknown':
+        return say(message.chat, `I don't know ${command.command}. /help lists what I can do.`);
+      case 'none':
+        // In a group, what members post among themselves is none of the bot's business.
+        if (message.chat.kind !== 'user') return undefined;
+        return message.file ? fileMessage(message) : say(message.chat, 'Send /help to see what I can do.');
+    }
+  };
+
+  /** Messages are handled one at a time, in the order they came, so that replies and job numbers follow it. */
+  let handling: Promise<void> = Promise.resolve();
+  const onUpdate = (update: unknown) => {
+    if (stopping) return;
+    const message = incomingMessage(update as Parameters<typeof incomingMessage>[0]);
+    if (!message) return;
+    // A channel's own posts have no sender, and ask nothing of the bot.
+    if (!message.senderId) return;
+    if (!access.allowedUsers.has(message.senderId)) {
+      // No answer, and not a word of what they wrote.
+      log('refused', { user: message.senderId, chat: chatIdOf(message.chat) });
+      return;
+    }
+    handling = handling.then(async () => {
+      try {
+        await handle(message);
+      } catch (error) {
+        log('error', { error: describeError(error) });
+        await say(message.chat, `Something went wrong: ${describeError(error)}`);
+      }
+    });
+  };
+  const events = new Raw({});
+  // Resolved now rather than by the first update, which would then be handled after the second.
+  await events.resolve(connection.client);
+  connection.client.addEventHandler(onUpdate, events);
+
+  /** What a job's manifest says was delivered, for the owner after a restart. */
+  const deliveredSoFar = async (job: Job): Promise<string> => {
+    if (!job.manifest) return '';
+    try {
+      const { delivered } = summarise(JSON.parse(await readFile(job.manifest, 'utf8')) as ManifestData);
+      return ` (${delivered} entries were delivered before)`;
+    } catch {
+      return '';
+    }
+  };
+
+  // Jobs that were running when the bot last stopped go on first, and their owners hear of it.
+  for (const job of queue.jobs.filter((candidate) => candidate.state === 'running' || (candidate.state === 'waiting' && candidate.secretLink))) {
+    const was = job.state === 'running' ? 'was running' : 'is waiting';
+    if (job.state === 'running') await queue.update(job, { state: 'waiting' });
+    if (job.secretLink) {
+      await say(job.chat, `I restarted. ${jobTitle(job)} ${was}; its link may hold a token, which I never keep on disk: send the link again to go on.`);
+    } else {
+      await say(job.chat, `I restarted: going on with ${jobTitle(job)}${await deliveredSoFar(job)}.`);
+    }
+  }
+  log('started', { jobs: queue.jobs.length, paused: paused.value });
+  pump();
+
+  return {
+    queue,
+    async stop() {
+      stopping = true;
+      connection.client.removeEventHandler(onUpdate, events);
+      statuses.stop();
+      await relay.flush();
+      await Promise.all([...runs.values()].map((run) => run.stop()));
+      await queue.save();
+      await rm(scratch, { recursive: true, force: true });
+      log('stopped', {});
+    },
+  };
+}

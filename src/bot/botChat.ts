@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Api, helpers, type TelegramClient } from 'telegram';
+import { type FloodWaitListener, realWait, telegramCall, type Wait } from '../sinks/telegram/telegramCall.js';
+import { rpcErrorName } from '../sinks/telegram/telegramErrors.js';
+import { uploadFile } from '../sinks/telegram/uploadFile.js';
+import { inputPeerOf } from './chatRef.js';
+import type { ChatRef } from './job.js';
+
+/** Telegram's longest text message, in characters. */
+export const messageLimit = 4096;
+
+/** How the bot talks in a chat: plain text, edited in place, or a text file for long lists. */
+export interface BotChat {
+  /** Sends a message; resolves to its id. Text over {@link messageLimit} is cut with `…`. */
+  say(chat: ChatRef, text: string): Promise<number>;
+  /** Replaces a message's text. An unchanged text is not an error. */
+  edit(chat: ChatRef, messageId: number, text: string): Promise<void>;
+  /** Sends text as a `.txt` document with a caption. */
+  sendText(chat: ChatRef, fileName: string, text: string, caption: string): Promise<void>;
+  /** Deletes a message, if Telegram lets the bot (a message holding a password, say); never throws. */
+  forget(chat: ChatRef, messageId: number): Promise<void>;
+}
+
+/** Options of {@link botChat}. */
+export interface BotChatOptions {
+  readonly client: TelegramClient;
+  /** A folder for the text files of {@link BotChat.sendText}, deleted once sent. */
+  readonly scratch: string;
+  readonly wait?: Wait;
+  readonly onFloodWait?: FloodWaitListener;
+}
+
+function randomId(): Api.long {
+  return helpers.readBigIntFromBuffer(randomBytes(8), true, true);
+}
+
+function cut(text: string): string {
+  return text.length <= messageLimit ? text : `${text.slice(0, messageLimit - 1)}…`;
+}
+
+/** The id of the message a send created, from whichever shape of answer Telegram chose. */
+function sentId(answer: Api.TypeUpdates, random: Api.long): number {
+  if (answer instanceof Api.UpdateShortSentMessage) return answer.id;
+  if (answer instanceof Api.Updates || answer instanceof Api.UpdatesCombined) {
+    for (const update of answer.updates) {
+      if (update instanceof Api.UpdateMessageID && update.randomId?.equals(random)) return update.id;
+    }
+  }
+  return 0;
+}
+
+/**
+ * The bot's side of a conversation, over the same `invoke` as everything else: flood waits are
+ * waited out (see `telegramCall`), link previews are off, and every request carries a fresh
+ * `random_id`.
+ */
+export function botChat(options: BotChatOptions): BotChat {
+  const call = telegramCall(options.client, options.wait ?? realWait, options.onFloodWait);
+  const never = new AbortController().signal;
+  return {
+    async say(chat, text) {
+      const random = randomId();
+      const answer = await call(new Api.messages.SendMessage({ peer: inputPeerOf(chat), message: cut(text), randomId: random, noWebpage: true }), never);
+      return sentId(answer, random);
+    },
+    async edit(chat, messageId, text) {
+      try {
+        await call(new Api.messages.EditMessage({ peer: inputPeerOf(chat), id: messageId, message: cut(text), noWebpage: true }), never);
+      } catch (error) {
+        if (rpcErrorName(error) !== 'MESSAGE_NOT_MODIFIED') throw error;
+      }
+    },
+    async sendText(chat, fileName, text, caption) {
+      const path = join(options.scratch, `${randomBytes(6).toString('hex')}.txt`);
+      const bytes = Buffer.from(text, 'utf8');
+      await writeFile(path, bytes);
+      try {
+        const file = await uploadFile({ call, path, size: bytes.length, name: fileName, wait: options.wait ?? realWait, signal: never });
+        const media = new Api.InputMediaUploadedDocument({
+          file,
+          mimeType: 'text/plain',
+          attributes: [new Api.DocumentAttributeFilename({ fileName })],
+        });
+        await call(new Api.messages.SendMedia({ peer: inputPeerOf(chat), media, message: cut(caption).slice(0, 1024), randomId: randomId() }), never);
+      } finally {
+        await rm(path, { force: true });
+      }
+    },
+    async forget(chat, messageId) {
+      const request =
+        chat.kind === 'channel'
+          ? new Api.channels.DeleteMessages({ channel: new Api.InputChannel({ channelId: helpers.returnBigInt(chat.id), accessHash: helpers.returnBigInt(chat.accessHash) }), id: [messageId] })
+          : new Api.messages.DeleteMessages({ id: [messageId], revoke: true });
+      await call(request, never).catch(() => undefined);
+    },
+  };
+}

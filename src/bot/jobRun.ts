@@ -1,0 +1,198 @@
+import { readFile, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { ArchiveError, ConfigError, describeError } from '../errors.js';
+import type { DiskSpaceProbe } from '../freeSpace.js';
+import { awaitsPassword, type ManifestData } from '../manifest.js';
+import { archiveStatePaths, send } from '../pipeline.js';
+import type { Sink } from '../sinks/sink.js';
+import type { TelegramConnection } from '../sinks/telegram/connectTelegram.js';
+import { resolveChat } from '../sinks/telegram/resolveChat.js';
+import type { FloodWaitListener, Wait } from '../sinks/telegram/telegramCall.js';
+import { premiumUploadLimit, telegramSink, uploadLimit } from '../sinks/telegram/telegramSink.js';
+import type { SpaceLedger } from '../spaceLedger.js';
+import type { Step } from '../step.js';
+import { summarise, type Summary } from '../summary.js';
+import { inputPeerOf } from './chatRef.js';
+import type { Job } from './job.js';
+import { advanceProgress, type LiveProgress, liveProgress } from './liveProgress.js';
+
+/** How every job of the bot runs: the flags of `unspool bot`. */
+export interface JobSettings {
+  /** Most files per album, 2 to 10. */
+  readonly albumSize: number;
+  /** Bytes to keep free on the state folder's disk. */
+  readonly minFree: number;
+  /** Milliseconds between free-space checks while waiting for space. */
+  readonly recheckEvery: number;
+  /** Attempts per album. */
+  readonly attempts: number;
+  /** First retry delay in milliseconds, doubling. Default: 1 000. */
+  readonly backoff?: number;
+  /** Caption template. */
+  readonly caption?: string;
+  /** Send files over the upload limit in pieces. */
+  readonly split: boolean;
+}
+
+/** What a job runs with, shared by every job of the bot. */
+export interface JobRunContext {
+  /** The bot's one connection: commands come in over it, uploads and `tg:` reads go out over it. */
+  readonly connection: TelegramConnection;
+  readonly state: string;
+  readonly settings: JobSettings;
+  /** `/pause` and `/resume`. */
+  readonly paused: Observable<boolean>;
+  /** Shared by the jobs running at once, so that together they keep `minFree` free. */
+  readonly ledger: SpaceLedger;
+  readonly probe?: DiskSpaceProbe;
+  readonly scheduler?: SchedulerLike;
+  /** How the sink waits out flood limits. */
+  readonly wait?: Wait;
+  readonly onFloodWait?: FloodWaitListener;
+}
+
+/** How a run of a job ended. */
+export type JobOutcome =
+  /**
+   * The archive was read to its end; the summary covers every run of it. `locked` entries wait for
+   * a password (none given, or `wrong` of them failed a wrong one).
+   */
+  | { readonly kind: 'done'; readonly summary: Summary; readonly elapsed: number; readonly bytes: number; readonly locked: number; readonly wrong: number }
+  /** The archive could not be read, or a setting was wrong: `reason` says so in words. */
+  | { readonly kind: 'failed'; readonly reason: string; readonly unreadable: boolean }
+  /** Stopped by `/cancel` or by the bot shutting down; the manifest keeps what was done. */
+  | { readonly kind: 'stopped' };
+
+/** A job being run. */
+export interface JobRun {
+  readonly live: LiveProgress;
+  readonly outcome: Promise<JobOutcome>;
+  /**
+   * Stops at once: the album in flight is abandoned (it goes again, under the same id, on the next
+   * run), temp files are deleted, the manifest is kept. Resolves once the archive's lock is free.
+   */
+  stop(): Promise<void>;
+}
+
+/** Where a job's albums go: the chat it names, or the chat it was given in. */
+async function openJobSink(job: Job, context: JobRunContext): Promise<Sink> {
+  const { client, isBot, premium } = context.connection;
+  const peer = job.to ? (await resolveChat(client, job.to, isBot)).peer : inputPeerOf(job.chat);
+  return telegramSink({
+    client,
+    peer,
+    chat: job.to ?? 'this chat',
+    ...(context.settings.caption !== undefined ? { caption: context.settings.caption } : {}),
+    ...(context.wait ? { wait: context.wait } : {}),
+    ...(context.onFloodWait ? { onFloodWait: context.onFloodWait } : {}),
+    maxFileSize: premium ? premiumUploadLimit : uploadLimit,
+    split: context.settings.split,
+  });
+}
+
+/** The sink, telling `live` which album it is taking. */
+function watched(sink: Sink, live: LiveProgress): Sink {
+  return Object.assign(Object.create(sink) as Sink, {
+    deliver: (...args: Parameters<Sink['deliver']>) => {
+      live.current = args[0].files.map((file) => file.entry.name);
+      return sink.deliver(...args);
+    },
+  });
+}
+
+/** Waits until a file is gone (a run's lock, released a moment after it is stopped). */
+async function gone(file: string, timeout = 10_000): Promise<void> {
+  for (const start = Date.now(); Date.now() - start < timeout; await sleep(20)) {
+    if (!(await stat(file).then(() => true, () => false))) return;
+  }
+}
+
+/**
+ * Runs a job once: the pipeline of `send()` from its source to its chat over the bot's connection,
+ * with the bot's settings, the shared `/pause` switch and space ledger, and the password if one
+ * was given. Every step also goes to `onStep`, for notices.
+ *
+ * @param job The job; only read.
+ * @param context The bot's connection, state folder and settings.
+ * @param onStep Told of every step of the pipeline, after `live` has taken it in.
+ * @param password The zip password the owner gave, kept in memory only.
+ */
+export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) => void, password?: string): JobRun {
+  const live = liveProgress(Date.now());
+  const lock = archiveStatePaths(context.state, job.source).lock;
+  let stopped = false;
+  let unsubscribe = () => {};
+  let settle: (outcome: JobOutcome) => void = () => {};
+  const outcome = new Promise<JobOutcome>((resolve) => {
+    settle = resolve;
+  });
+  let manifestFile: string | undefined;
+
+  const start = async () => {
+    let sink: Sink;
+    try {
+      sink = watched(await openJobSink(job, context), live);
+    } catch (error) {
+      return settle({ kind: 'failed', reason: describeError(error), unreadable: false });
+    }
+    if (stopped) return settle({ kind: 'stopped' });
+    const { client, isBot, premium } = context.connection;
+    const subscription = send(job.source, {
+      sink,
+      state: context.state,
+      name: job.name,
+      albumSize: context.settings.albumSize,
+      minFree: context.settings.minFree,
+      recheckEvery: context.settings.recheckEvery,
+      attempts: context.settings.attempts,
+      ...(context.settings.backoff !== undefined ? { backoff: context.settings.backoff } : {}),
+      retryFailed: job.retryFailed ?? false,
+      restart: job.again ?? false,
+      paused: context.paused,
+      ledger: context.ledger,
+      ...(password !== undefined ? { password } : {}),
+      ...(context.probe ? { probe: context.probe } : {}),
+      ...(context.scheduler ? { scheduler: context.scheduler } : {}),
+      // The bot's own connection, lent without letting the archive close it.
+      connectTelegram: async () => ({ client, isBot, premium, close: async () => {} }),
+    }).subscribe({
+      next(step) {
+        if (step.kind === 'opened') manifestFile = step.manifestFile;
+        advanceProgress(live, step);
+        onStep(step);
+      },
+      error(error: unknown) {
+        const known = error instanceof ArchiveError ? error.reason : error instanceof ConfigError ? error.message : describeError(error);
+        settle({ kind: 'failed', reason: known, unreadable: error instanceof ArchiveError });
+      },
+      complete() {
+        void (async () => {
+          const data = JSON.parse(await readFile(manifestFile!, 'utf8')) as ManifestData;
+          const outcomes = Object.values(data.outcomes);
+          settle({
+            kind: 'done',
+            summary: summarise(data),
+            elapsed: Date.now() - live.startedAt,
+            bytes: live.deliveredBytes,
+            locked: outcomes.filter(awaitsPassword).length,
+            wrong: outcomes.filter((outcome) => outcome.reason === 'wrong-password').length,
+          });
+        })().catch((error: unknown) => settle({ kind: 'failed', reason: describeError(error), unreadable: false }));
+      },
+    });
+    unsubscribe = () => subscription.unsubscribe();
+  };
+  void start();
+
+  return {
+    live,
+    outcome,
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      settle({ kind: 'stopped' });
+      await gone(lock);
+    },
+  };
+}

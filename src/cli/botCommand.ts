@@ -1,0 +1,74 @@
+import { ConfigError } from '../errors.js';
+import { botAccess } from '../bot/botAccess.js';
+import { startBot, type BotLog } from '../bot/bot.js';
+import { connectTelegram } from '../sinks/telegram/connectTelegram.js';
+import { telegramSettings } from '../sinks/telegram/telegramSettings.js';
+
+/** Options of `unspool bot`, as parsed from the command line. */
+export interface BotCommandOptions {
+  state: string;
+  albumSize: number;
+  minFree: number;
+  recheckEvery: number;
+  retries: number;
+  jobs: number;
+  caption?: string;
+  split: boolean;
+  statusEvery: number;
+  verbose: boolean;
+}
+
+/** Events worth a line without `--verbose`: starts, stops, jobs, refusals, errors. */
+const quietEvents = new Set(['started', 'stopped', 'job-queued', 'job-started', 'job-done', 'job-failed', 'job-cancelled', 'refused', 'error', 'needs-link']);
+
+/** JSON lines on stdout, one per event, as process supervisors collect them. */
+function jsonLog(verbose: boolean): BotLog {
+  return (event, fields = {}) => {
+    if (verbose || quietEvents.has(event)) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+  };
+}
+
+/**
+ * Runs `unspool bot` until SIGTERM or SIGINT: checks who may use it, logs in with the bot token,
+ * and serves the queue in the state folder. A stop signal stops the running job where it is
+ * (temp files deleted, manifest and queue kept), so the next start resumes it.
+ *
+ * @return The exit code: 0 after a clean stop.
+ */
+export async function botCommand(options: BotCommandOptions): Promise<number> {
+  const access = await botAccess(process.env, options.state);
+  const settings = await telegramSettings(process.env, options.state);
+  if (!('bot' in settings.login)) {
+    throw new ConfigError(`unspool bot logs in as a bot: set TELEGRAM_BOT_TOKEN (from @BotFather) ${settings.from}, not TELEGRAM_SESSION`);
+  }
+  const log = jsonLog(options.verbose);
+  const connection = await connectTelegram(settings);
+  const bot = await startBot({
+    connection,
+    state: options.state,
+    access,
+    jobs: options.jobs,
+    statusEvery: options.statusEvery * 1000,
+    log,
+    settings: {
+      albumSize: options.albumSize,
+      minFree: options.minFree,
+      recheckEvery: options.recheckEvery * 1000,
+      attempts: options.retries + 1,
+      ...(options.caption !== undefined ? { caption: options.caption } : {}),
+      split: options.split,
+    },
+  });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log('stopping', { signal });
+  // A second signal while stopping exits at once; the manifests are consistent at every moment.
+  const again = () => process.exit(1);
+  process.once('SIGINT', again);
+  process.once('SIGTERM', again);
+  await bot.stop();
+  await connection.close();
+  return 0;
+}
