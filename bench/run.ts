@@ -2,20 +2,22 @@
  * `npm run bench`: how unspool compares with plain extractors on a ~1 GB camera-roll zip and
  * tar.gz (wall time, peak RSS, peak temp bytes), and what resuming costs at 10 % and 90 % of the
  * archive, the peak RSS of uploading a 1 GiB entry to Telegram (through the test recorder), and
- * the same archives sent from a loopback HTTP server (with and without ranges). It prints numbers;
- * it asserts nothing. The report goes to stdout, progress to stderr.
+ * the same archives sent from a loopback HTTP server (with and without ranges), and the bot
+ * delivering the zip after "/send" (through the recorder). It prints numbers; it asserts nothing.
+ * The report goes to stdout, progress to stderr.
  *
  * ```sh
  * npm run bench                                  # everything
- * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram, http
+ * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram, http, bot
  * npm run bench -- --only unzip,unspool-zip      # or single runs by name
- * npm run bench -- --repeat 1                    # one run of each (default 3, medians shown)
+ * npm run bench -- --repeat 1                    # one run of each (default 3, medians shown; bot: 1)
  * npm run bench -- --rebuild                     # rebuild the cached fixtures first
  * ```
  */
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runBotDelivery } from './botDelivery.js';
 import { type ArchiveKind, type Competitor, competitors, findBinary, versionOf } from './competitors.js';
 import { extractionReport, runExtraction } from './extraction.js';
 import { ensureFixtures } from './fixtures.js';
@@ -26,8 +28,8 @@ import { resumeReport, runResume } from './resume.js';
 import { runTelegramUpload } from './telegramUpload.js';
 
 const usage = `usage: npm run bench -- [--only <names>] [--repeat <n>] [--rebuild]
-  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, http, or a run (${competitors.map((each) => each.name).join(', ')})
-  --repeat <n>    runs of each extractor (round-robin) and resumes from each point; tables show medians (default 3)
+  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, http, bot, or a run (${competitors.map((each) => each.name).join(', ')})
+  --repeat <n>    runs of each extractor (round-robin) and resumes from each point; tables show medians (default 3; the bot runs once unless given)
   --rebuild       rebuild the fixtures in bench/.cache even if they are valid`;
 
 const cacheDir = fileURLToPath(new URL('../../bench/.cache', import.meta.url));
@@ -37,7 +39,7 @@ const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const { values } = parseArgs({
   options: {
     only: { type: 'string', multiple: true },
-    repeat: { type: 'string', default: '3' },
+    repeat: { type: 'string' },
     rebuild: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -46,10 +48,10 @@ if (values.help) {
   print(usage);
   process.exit(0);
 }
-const groups = ['extract', 'resume', 'resume-tgz', 'telegram', 'http'];
+const groups = ['extract', 'resume', 'resume-tgz', 'telegram', 'http', 'bot'];
 const chosen = new Set((values.only ?? [...groups]).flatMap((each) => each.split(',')).map((each) => each.trim()).filter(Boolean));
 const unknown = [...chosen].filter((name) => !groups.includes(name) && !competitors.some((each) => each.name === name));
-const repeat = Number(values.repeat);
+const repeat = Number(values.repeat ?? '3');
 if (unknown.length || !Number.isInteger(repeat) || repeat < 1) {
   process.stderr.write(`bench: ${unknown.length ? `unknown --only ${unknown.join(', ')}` : `--repeat wants a whole number from 1, got ${values.repeat}`}\n${usage}\n`);
   process.exit(2);
@@ -115,6 +117,15 @@ if (chosen.has('http')) {
   print();
   const { results, serverRssBytes } = await runHttp(fixtures, archiveBytes, cacheDir, timeWrapper, repeat, progress);
   for (const line of httpReport(results, serverRssBytes, fixtures, archiveBytes)) print(line);
+  print();
+}
+
+if (chosen.has('bot')) {
+  // Its table shows every run rather than medians, and one run tells what the bot holds: more only when --repeat asks.
+  const runs = values.repeat === undefined ? 1 : repeat;
+  print(`## Bot: "/send" of the zip and "/status" to the bot in a child process (gramjs client, invoke recorded; ${runs} run${runs === 1 ? '' : 's'}; load ${loadLine()})`);
+  print();
+  for (const line of await runBotDelivery(fixtures, archiveBytes.zip, cacheDir, timeWrapper, runs, progress)) print(line);
   print();
 }
 
