@@ -11,21 +11,20 @@ import { resolveChat } from '../sinks/telegram/resolveChat.js';
 import type { Wait } from '../sinks/telegram/telegramCall.js';
 import { isHttpUrl, redactUrl, urlWithoutQuery } from '../sources/http/redactUrl.js';
 import { spaceLedger } from '../spaceLedger.js';
-import type { Step } from '../step.js';
 import { summarise } from '../summary.js';
 import type { BotAccess } from './botAccess.js';
 import { botChat, type BotChat } from './botChat.js';
 import { type BotCommand, parseBotCommand } from './parseBotCommand.js';
-import { deliveredBeforeText, formatDuration, helpText, jobReport, jobTitle, queueLine, statusText } from './botTexts.js';
+import { deliveredBeforeText, helpText, jobTitle, queueLine, statusText } from './botTexts.js';
 import { chatIdOf, inputPeerOf } from './chatRef.js';
 import { type IncomingMessage, incomingMessage } from './incomingMessage.js';
 import { isFinished, type Job } from './job.js';
 import { JobQueue } from './jobQueue.js';
-import { type JobOutcome, type JobRun, type JobSettings, runJob } from './jobRun.js';
+import type { JobSettings } from './jobRun.js';
 import { deliveredBefore } from './deliveredBefore.js';
+import { jobScheduler } from './jobScheduler.js';
 import { mediaRelay } from './mediaRelay.js';
 import { statusBoard } from './statusBoard.js';
-import { formatBytes } from '../cli/size.js';
 import { archiveKindOf } from './archiveKind.js';
 
 /** A structured log line: an event name and its fields. Never a token, a password or a message's text. */
@@ -84,7 +83,6 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const chat: BotChat = botChat({ client: connection.client, scratch, ...(options.wait ? { wait: options.wait } : {}) });
   const paused = new BehaviorSubject(queue.paused);
   const ledger = spaceLedger();
-  const runs = new Map<number, JobRun>();
   /** Passwords and signed links, by job: in memory only, gone with the process. */
   const passwords = new Map<number, string>();
   const links = new Map<number, string>();
@@ -116,6 +114,9 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     onFloodWait: (seconds: number, request: string) => log('flood-wait', { seconds, request }),
   };
 
+  const scheduler = jobScheduler({ queue, context, maxJobs, paused, chat, say, log, passwords, links, isStopping: () => stopping });
+  const { runs, pump } = scheduler;
+
   const statuses = statusBoard({
     chat,
     job: (id) => queue.get(id),
@@ -124,89 +125,6 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     onError: (error) => log('status-edit-failed', { error }),
   });
 
-  /** Tells the owner what a step of a running job means to them: low space, space back. */
-  const notice = (job: Job, step: Step) => {
-    if (step.kind === 'paused') {
-      void say(
-        job.chat,
-        `Paused ${job.name}: ${formatBytes(step.free)} free on the disk of ${state}, need ${formatBytes(step.needed)} (${formatBytes(settings.minFree)} kept free plus the next file). Checking again every ${formatDuration(settings.recheckEvery)}.`,
-      );
-    } else if (step.kind === 'resumed') {
-      void say(job.chat, `Resumed ${job.name}: ${formatBytes(step.free)} free.`);
-    }
-  };
-
-  const finish = async (job: Job, outcome: JobOutcome) => {
-    runs.delete(job.id);
-    if (outcome.kind === 'stopped') {
-      // Cancelled: the state says so already. Shutting down: it stays `running` for the next start.
-      return;
-    }
-    if (outcome.kind === 'failed') {
-      await queue.update(job, { state: 'failed', finishedAt: new Date().toISOString(), error: outcome.reason });
-      log('job-failed', { job: job.id, reason: outcome.reason });
-      await say(job.chat, `✗ ${jobTitle(job)}: ${outcome.unreadable ? 'cannot be read: ' : ''}${outcome.reason}`);
-      return;
-    }
-    const { summary, locked, wrong } = outcome;
-    await queue.update(job, {
-      state: 'done',
-      finishedAt: new Date().toISOString(),
-      progress: {
-        delivered: summary.delivered,
-        deliveredBytes: summary.deliveredBytes,
-        albums: summary.albums,
-        skipped: summary.skipped.length,
-        failed: summary.failed.length,
-        ...(summary.entries !== null ? { entries: summary.entries } : {}),
-      },
-      lockedEntries: locked || undefined,
-      again: undefined,
-      retryFailed: undefined,
-    });
-    log('job-done', { job: job.id, delivered: summary.delivered, skipped: summary.skipped.length, failed: summary.failed.length });
-    const report = jobReport(job, summary, outcome.elapsed, outcome.bytes);
-    const text = [report.headline, ...report.lines].join('\n');
-    if (report.lines.length > 20 || text.length > 3500) {
-      await chat.sendText(job.chat, `unspool-job-${job.id}.txt`, `${[report.headline, '', ...report.lines].join('\n')}\n`, report.headline).catch(async (error: unknown) => {
-        log('report-failed', { job: job.id, error: describeError(error) });
-        await say(job.chat, report.headline);
-      });
-    } else {
-      await say(job.chat, text);
-    }
-    if (locked > 0) {
-      const ask = wrong > 0 && passwords.has(job.id) ? `The password is wrong for ${wrong} file${wrong === 1 ? '' : 's'} of ${job.name}` : `${job.name} has ${locked} password-protected file${locked === 1 ? '' : 's'}`;
-      passwords.delete(job.id);
-      await say(job.chat, `${ask}: reply /pass <password>`);
-    }
-  };
-
-  const start = (job: Job) => {
-    const source = links.get(job.id) ?? job.source;
-    // The state changes at once (the save follows), so that the next look at the queue counts it.
-    void queue.update(job, { state: 'running', startedAt: new Date().toISOString(), error: undefined });
-    log('job-started', { job: job.id, source: isHttpUrl(source) ? redactUrl(source) : source });
-    const run = runJob({ ...job, source }, context, (step) => {
-      if (step.kind === 'opened') void queue.update(job, { manifest: step.manifestFile, size: step.size });
-      notice(job, step);
-    }, passwords.get(job.id));
-    runs.set(job.id, run);
-    void run.outcome
-      .then((outcome) => finish(job, outcome))
-      .catch((error: unknown) => log('error', { job: job.id, error: describeError(error) }))
-      .finally(pump);
-  };
-
-  /** Starts waiting jobs while there is room for them and no `/pause`. */
-  function pump(): void {
-    if (stopping || paused.value) return;
-    for (const job of queue.waiting()) {
-      if (runs.size >= maxJobs) return;
-      if (job.secretLink && !links.has(job.id)) continue;
-      start(job);
-    }
-  }
 
   const enqueue = async (message: IncomingMessage, source: string, name: string, to: string | undefined, again: boolean, documentId?: string) => {
     const destination = to ?? access.defaultChat;
@@ -397,15 +315,21 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     }
   };
 
-  // Jobs that were running when the bot last stopped go on first, and their owners hear of it.
+  // Jobs that were running when the bot last stopped go on first, and their owners hear of it. The
+  // notice goes before the state changes: a kill between the two repeats it, rather than losing it.
   for (const job of queue.jobs.filter((candidate) => candidate.state === 'running' || (candidate.state === 'waiting' && candidate.secretLink))) {
     const was = job.state === 'running' ? 'was running' : 'is waiting';
-    if (job.state === 'running') await queue.update(job, { state: 'waiting' });
     if (job.secretLink) {
       await say(job.chat, `I restarted. ${jobTitle(job)} ${was}; its link may hold a token, which I never keep on disk: send the link again to go on.`);
     } else {
       await say(job.chat, `I restarted: going on with ${jobTitle(job)}${await deliveredSoFar(job)}.`);
     }
+    if (job.state === 'running') await queue.update(job, { state: 'waiting' });
+  }
+  // A job that ended as the bot stopped, before its report went out.
+  for (const job of queue.jobs.filter((candidate) => candidate.reportPending)) {
+    await say(job.chat, `I restarted. ${queueLine(job, undefined)} (it ended as I stopped).`);
+    await queue.update(job, { reportPending: undefined });
   }
   log('started', { jobs: queue.jobs.length, paused: paused.value });
   pump();

@@ -65,6 +65,11 @@ export interface Job {
   progress?: JobProgress;
   /** Entries still waiting for a password (skipped `encrypted` or failed `wrong-password`). */
   lockedEntries?: number;
+  /**
+   * Set while the job's end is being told to its owner: a bot stopped before the report went out
+   * tells it at its next start.
+   */
+  reportPending?: boolean;
   /** Why it failed, in words (state `failed`), or why it stopped. */
   error?: string;
 }
