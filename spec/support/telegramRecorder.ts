@@ -50,6 +50,28 @@ export interface StoredMessage {
   readonly size: number;
   /** The album (`grouped_id`) it went out in, if any. */
   readonly groupedId?: string;
+  /** The chat it was posted in (see {@link peerKey}). */
+  readonly peer?: string;
+}
+
+/** A text message the account sent (`messages.sendMessage`), with its edits. */
+export interface StoredText {
+  readonly id: number;
+  /** The chat (see {@link peerKey}). */
+  readonly peer: string;
+  /** Its text now. */
+  text: string;
+  /** Every text it had, the first one first. */
+  readonly versions: string[];
+  deleted?: boolean;
+}
+
+/** A chat as the recorder files messages under it: a user's id, `-<id>` for a group, `-100<id>` for a channel. */
+export function peerKey(peer: unknown): string {
+  if (peer instanceof Api.InputPeerUser) return peer.userId.toString();
+  if (peer instanceof Api.InputPeerChat) return `-${peer.chatId.toString()}`;
+  if (peer instanceof Api.InputPeerChannel) return `-100${peer.channelId.toString()}`;
+  return 'self';
 }
 
 /** A rule that makes matching requests fail: the first `times` of them (default 1). */
@@ -78,7 +100,7 @@ export class TelegramServer {
   readonly messages: StoredMessage[] = [];
   readonly byRandomId = new Map<string, StoredMessage>();
   /** Media stored by `messages.uploadMedia`, by photo or document id. */
-  readonly media = new Map<string, Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'>>();
+  readonly media = new Map<string, Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'>>();
   private nextId = 1000;
 
   newId(): number {
@@ -95,6 +117,14 @@ export class TelegramServer {
   readonly chats = new Map<string, Api.Chat | Api.ChatForbidden | Api.Channel | Api.ChannelForbidden>();
   /** Users this account can see, by id. */
   readonly users = new Map<string, Api.User>();
+
+  /** The account itself, as `users.getUsers([inputUserSelf])` answers: a bot unless a test says otherwise. */
+  me = new Api.User({ id: helpers.returnBigInt(777000), accessHash: helpers.returnBigInt(1), bot: true, username: 'unspool_test_bot', firstName: 'unspool' });
+
+  /** Text messages sent, in order, with their edits. */
+  readonly texts: StoredText[] = [];
+  /** Ids of messages deleted with `messages.deleteMessages`. */
+  readonly deleted: number[] = [];
 
   /** Files posted in chats, by message id: what `upload.getFile` reads. */
   readonly documents = new Map<number, StoredDocument>();
@@ -134,6 +164,54 @@ export class TelegramServer {
       if (peer instanceof Api.User) this.users.set(peer.id.toString(), peer);
       else this.chats.set(peer.id.toString(), peer);
     }
+  }
+
+  /**
+   * Everything this server holds, as JSON: parts and other bytes as base64, `Api` objects (users,
+   * chats, document attributes) as their class names and fields. A crash test saves it after every answered
+   * request, so that Telegram's side outlives a killed process as the real one does.
+   */
+  toJSON(): TelegramServerJson {
+    const media = (stored: StoredMedia): StoredMediaJson => ({ ...stored, attributes: stored.attributes.map(tlToJson) });
+    const message = (stored: StoredMessage): StoredMessageJson => ({ ...stored, attributes: stored.attributes.map(tlToJson) });
+    return {
+      keepBytes: this.keepBytes,
+      nextId: this.nextId,
+      parts: [...this.parts].map(([id, parts]) => [id, [...parts].map(([part, bytes]) => [part, partBase64(bytes)])]),
+      partLengths: [...this.partLengths],
+      totalParts: [...this.totalParts],
+      messages: this.messages.map(message),
+      byRandomId: [...this.byRandomId].map(([randomId, stored]) => [randomId, message(stored)]),
+      media: [...this.media].map(([id, stored]) => [id, media(stored)]),
+      chats: [...this.chats.values()].map(tlToJson),
+      users: [...this.users.values()].map(tlToJson),
+      me: tlToJson(this.me),
+      texts: this.texts.map((text) => ({ ...text, versions: [...text.versions] })),
+      deleted: [...this.deleted],
+      documents: [...this.documents.values()].map((document) => ({ ...document, fileReference: document.fileReference.toString('base64'), bytes: document.bytes.toString('base64') })),
+    };
+  }
+
+  /** A server holding what {@link TelegramServer.toJSON} wrote; messages sent under one `random_id` stay one object. */
+  static fromJSON(json: TelegramServerJson): TelegramServer {
+    const server = new TelegramServer(json.keepBytes);
+    server.nextId = json.nextId;
+    for (const [id, parts] of json.parts) server.parts.set(id, new Map(parts.map(([part, bytes]) => [part, Buffer.from(bytes, 'base64')])));
+    for (const [key, length] of json.partLengths) server.partLengths.set(key, length);
+    for (const [id, total] of json.totalParts) server.totalParts.set(id, total);
+    const message = (stored: StoredMessageJson): StoredMessage => ({ ...stored, attributes: stored.attributes.map(tlFromJson<Api.TypeDocumentAttribute>) });
+    server.messages.push(...json.messages.map(message));
+    const byId = new Map(server.messages.map((stored) => [stored.id, stored]));
+    for (const [randomId, stored] of json.byRandomId) server.byRandomId.set(randomId, byId.get(stored.id) ?? message(stored));
+    for (const [id, stored] of json.media) server.media.set(id, { ...stored, attributes: stored.attributes.map(tlFromJson<Api.TypeDocumentAttribute>) });
+    server.add(...json.chats.map(tlFromJson<Api.Chat | Api.ChatForbidden | Api.Channel | Api.ChannelForbidden>), ...json.users.map(tlFromJson<Api.User>));
+    server.me = tlFromJson<Api.User>(json.me);
+    server.texts.push(...json.texts.map((text) => ({ ...text, versions: [...text.versions] })));
+    server.deleted.push(...json.deleted);
+    for (const document of json.documents) {
+      server.documents.set(document.messageId, { ...document, fileReference: Buffer.from(document.fileReference, 'base64'), bytes: Buffer.from(document.bytes, 'base64') });
+    }
+    return server;
   }
 }
 
@@ -216,7 +294,7 @@ export class TelegramRecorder {
       });
     }
     if (request instanceof Api.messages.SendMedia) {
-      const message = this.post(String(request.randomId), request.message, this.mediaOf(request.media, request));
+      const message = this.post(String(request.randomId), request.message, this.mediaOf(request.media, request), undefined, peerKey(request.peer));
       return this.updates([message]);
     }
     if (request instanceof Api.messages.SendMultiMedia) {
@@ -225,11 +303,13 @@ export class TelegramRecorder {
       }
       const groupedId = String(server.newId());
       const items = request.multiMedia.map((single) => ({ single, media: this.mediaOf(single.media, request) }));
-      const kinds = new Set(items.map(({ media }) => (media.kind === 'photo' || media.mimeType?.startsWith('video/') ? 'visual' : media.kind)));
+      // A video is one with the video attribute; an mp4 sent as a file (no attribute) is a document.
+      const isVideo = (media: { attributes: readonly Api.TypeDocumentAttribute[] }) => media.attributes.some((attribute) => attribute instanceof Api.DocumentAttributeVideo);
+      const kinds = new Set(items.map(({ media }) => (media.kind === 'photo' || isVideo(media) ? 'visual' : media.kind)));
       if (kinds.size > 1) throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MEDIA_INVALID' }), request);
-      return this.updates(items.map(({ single, media }) => this.post(String(single.randomId), single.message, media, groupedId)));
+      return this.updates(items.map(({ single, media }) => this.post(String(single.randomId), single.message, media, groupedId, peerKey(request.peer))));
     }
-    const found = this.lookUp(request) ?? this.readDocument(request);
+    const found = this.lookUp(request) ?? this.readDocument(request) ?? this.converse(request);
     if (found !== undefined) return found;
     throw new Error(`the recorder has no answer for ${request.className}`);
   }
@@ -270,6 +350,7 @@ export class TelegramRecorder {
     if (request instanceof Api.users.GetUsers) {
       // Telegram leaves out the users it does not know instead of failing the request.
       return request.id.flatMap((input) => {
+        if (input instanceof Api.InputUserSelf) return [server.me];
         const user = input instanceof Api.InputUser ? server.users.get(input.userId.toString()) : undefined;
         return user ? [user] : [];
       });
@@ -327,6 +408,39 @@ export class TelegramRecorder {
     return undefined;
   }
 
+  /**
+   * Answers what a bot says in chats: `messages.sendMessage` (an `UpdateShortSentMessage`),
+   * `messages.editMessage` (`MESSAGE_NOT_MODIFIED` for the same text, as Telegram does),
+   * `messages.deleteMessages`, and `updates.getState`.
+   */
+  private converse(request: Api.AnyRequest): unknown {
+    const { server } = this;
+    const refuse = (message: string) => errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: message }), request);
+    if (request instanceof Api.messages.SendMessage) {
+      if (request.message.length > 4096) throw refuse('MESSAGE_TOO_LONG');
+      const text: StoredText = { id: server.newId(), peer: peerKey(request.peer), text: request.message, versions: [request.message] };
+      server.texts.push(text);
+      return new Api.UpdateShortSentMessage({ out: true, id: text.id, pts: text.id, ptsCount: 1, date: 1_700_000_000 });
+    }
+    if (request instanceof Api.messages.EditMessage) {
+      const text = server.texts.find((candidate) => candidate.id === request.id && candidate.peer === peerKey(request.peer));
+      if (!text || text.deleted) throw refuse('MESSAGE_ID_INVALID');
+      if (request.message === text.text) throw refuse('MESSAGE_NOT_MODIFIED');
+      text.text = request.message ?? '';
+      text.versions.push(text.text);
+      const message = new Api.Message({ id: text.id, peerId: new Api.PeerUser({ userId: long(text.peer) }), date: 1_700_000_000, message: text.text, out: true });
+      return new Api.Updates({ updates: [new Api.UpdateEditMessage({ message, pts: server.newId(), ptsCount: 1 })], users: [], chats: [], date: 1_700_000_000, seq: 0 });
+    }
+    if (request instanceof Api.messages.DeleteMessages) {
+      server.deleted.push(...request.id);
+      return new Api.messages.AffectedMessages({ pts: server.newId(), ptsCount: request.id.length });
+    }
+    if (request instanceof Api.updates.GetState) {
+      return new Api.updates.State({ pts: 1, qts: 0, date: 1_700_000_000, seq: 0, unreadCount: 0 });
+    }
+    return undefined;
+  }
+
   /** Checks an uploaded file's parts as Telegram does, and returns the SHA-256 and size of what it holds. */
   private uploaded(file: Api.TypeInputFile, request: Api.AnyRequest): { sha256: string; size: number } {
     if (!(file instanceof Api.InputFile || file instanceof Api.InputFileBig)) {
@@ -349,7 +463,7 @@ export class TelegramRecorder {
     return { sha256: hash.digest('hex'), size };
   }
 
-  private storeUploaded(media: Api.TypeInputMedia, request: Api.AnyRequest): Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'> {
+  private storeUploaded(media: Api.TypeInputMedia, request: Api.AnyRequest): Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'> {
     if (media instanceof Api.InputMediaUploadedPhoto) {
       return { kind: 'photo', attributes: [], ...this.uploaded(media.file, request) };
     }
@@ -367,7 +481,7 @@ export class TelegramRecorder {
     throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MEDIA_INVALID' }), request);
   }
 
-  private mediaOf(media: Api.TypeInputMedia, request: Api.AnyRequest): Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'> {
+  private mediaOf(media: Api.TypeInputMedia, request: Api.AnyRequest): Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'> {
     if (media instanceof Api.InputMediaPhoto && media.id instanceof Api.InputPhoto) return this.storedMediaOf(media.id.id.toString(), request);
     if (media instanceof Api.InputMediaDocument && media.id instanceof Api.InputDocument) return this.storedMediaOf(media.id.id.toString(), request);
     return this.storeUploaded(media, request);
@@ -380,10 +494,10 @@ export class TelegramRecorder {
   }
 
   /** Posts a message, or returns the one already posted under this `random_id`. */
-  private post(randomId: string, caption: string, media: Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId'>, groupedId?: string): StoredMessage {
+  private post(randomId: string, caption: string, media: Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'>, groupedId?: string, peer?: string): StoredMessage {
     const earlier = this.server.byRandomId.get(randomId);
     if (earlier) return earlier;
-    const message: StoredMessage = { id: this.server.newId(), randomId, caption, ...media, ...(groupedId ? { groupedId } : {}) };
+    const message: StoredMessage = { id: this.server.newId(), randomId, caption, ...media, ...(groupedId ? { groupedId } : {}), ...(peer ? { peer } : {}) };
     this.server.messages.push(message);
     this.server.byRandomId.set(randomId, message);
     return message;
@@ -406,4 +520,78 @@ export class TelegramRecorder {
       seq: 0,
     });
   }
+}
+
+/** What `messages.uploadMedia` stores: a message's media without the message. */
+type StoredMedia = Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'>;
+
+/** A {@link StoredMessage} as JSON. */
+type StoredMessageJson = Omit<StoredMessage, 'attributes'> & { readonly attributes: readonly TlJson[] };
+
+/** Stored media as JSON. */
+type StoredMediaJson = Omit<StoredMedia, 'attributes'> & { readonly attributes: readonly TlJson[] };
+
+/** A {@link TelegramServer} as {@link TelegramServer.toJSON} writes it. */
+export interface TelegramServerJson {
+  readonly keepBytes: boolean;
+  readonly nextId: number;
+  /** Uploaded parts by file id: `[part, base64]` pairs. */
+  readonly parts: readonly (readonly [string, readonly (readonly [number, string])[]])[];
+  readonly partLengths: readonly (readonly [string, number])[];
+  readonly totalParts: readonly (readonly [string, number])[];
+  readonly messages: readonly StoredMessageJson[];
+  readonly byRandomId: readonly (readonly [string, StoredMessageJson])[];
+  readonly media: readonly (readonly [string, StoredMediaJson])[];
+  /** Chats, users and the account itself, as `Api` objects in JSON. */
+  readonly chats: readonly TlJson[];
+  readonly users: readonly TlJson[];
+  readonly me: TlJson;
+  readonly texts: readonly StoredText[];
+  readonly deleted: readonly number[];
+  /** Posted documents, their file reference and bytes as base64. */
+  readonly documents: readonly (Omit<StoredDocument, 'fileReference' | 'bytes'> & { readonly fileReference: string; readonly bytes: string })[];
+}
+
+/** Parts as base64, by part: a part never changes, and a crash test saves the server after every request. */
+const partsBase64 = new WeakMap<Buffer, string>();
+
+function partBase64(bytes: Buffer): string {
+  let text = partsBase64.get(bytes);
+  if (text === undefined) partsBase64.set(bytes, (text = bytes.toString('base64')));
+  return text;
+}
+
+/** An `Api` object as JSON: its class name and its fields, longs and bytes tagged. */
+type TlJson = { readonly $tl: string; readonly fields: Record<string, unknown> };
+
+/** Fields every `Api` object has that are not its own: rebuilt by its constructor. */
+const tlMeta = new Set(['CONSTRUCTOR_ID', 'SUBCLASS_OF_ID', 'className', 'classType', 'originalArgs', 'flags', 'flags2']);
+
+/**
+ * An `Api` object as JSON. Not Telegram's binary form: gramjs writes some objects that it cannot
+ * read back (a `User` with `bot` set and no `botInfoVersion` shares that field's flag bit).
+ */
+function tlToJson(object: object): TlJson {
+  const value = (field: unknown): unknown => {
+    if (Buffer.isBuffer(field)) return { $bytes: field.toString('base64') };
+    if (helpers.returnBigInt(0).constructor === (field as object | undefined)?.constructor) return { $long: String(field) };
+    if (Array.isArray(field)) return field.map(value);
+    if (field !== null && typeof field === 'object' && 'className' in field) return tlToJson(field);
+    return field;
+  };
+  const fields = Object.entries(object).filter(([key, field]) => !tlMeta.has(key) && field !== undefined);
+  return { $tl: (object as { className: string }).className, fields: Object.fromEntries(fields.map(([key, field]) => [key, value(field)])) };
+}
+
+/** The `Api` object that {@link tlToJson} wrote. */
+function tlFromJson<T>(json: TlJson): T {
+  const value = (field: unknown): unknown => {
+    if (Array.isArray(field)) return field.map(value);
+    if (field === null || typeof field !== 'object') return field;
+    if ('$bytes' in field) return Buffer.from(String(field.$bytes), 'base64');
+    if ('$long' in field) return long(String(field.$long));
+    return tlFromJson(field as TlJson);
+  };
+  const Class = json.$tl.split('.').reduce((scope: Record<string, unknown>, name) => scope[name] as Record<string, unknown>, Api as unknown as Record<string, unknown>);
+  return new (Class as unknown as new (args: Record<string, unknown>) => T)(Object.fromEntries(Object.entries(json.fields).map(([key, field]) => [key, value(field)])));
 }
