@@ -75,14 +75,15 @@ export function checkpoint(config: CheckpointConfig): MonoTypeOperatorFunction<S
         manifest.data.albumsDelivered++;
         manifest.landed(album.id);
         const log = defer(() => log$(album.id, album.files.map((file) => file.entry.index), receipt)).pipe(ignoreElements());
-        return concat(log, save(), of(step));
+        // The save is deferred so that it starts only once the journal line is written.
+        return concat(log, defer(save), of(step));
       }
       case 'undelivered':
         for (const file of step.album.files) {
           manifest.settle(file.entry, { state: 'failed', reason: step.reason, detail: step.detail, attempts: step.attempts });
         }
         manifest.landed(step.album.id);
-        return concat(save(), of(step));
+        return concat(defer(save), of(step));
       case 'broken':
         manifest.data.broken = step.detail;
         return of(step);

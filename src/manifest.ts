@@ -1,4 +1,5 @@
-import { open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { EntryRef } from './entry.js';
 import type { UploadRecord } from './sinks/sink.js';
 import type { Receipt } from './step.js';
@@ -262,6 +263,8 @@ export class Manifest {
    * may repeat after a crash; readers keep the last line per album id.
    */
   async logDelivered(id: string, entries: readonly number[], receipt: Receipt): Promise<void> {
+    // A run saves its manifest before the first album, but the operators may be used without one.
+    await mkdir(dirname(this.journal), { recursive: true });
     const handle = await open(this.journal, 'a');
     try {
       await handle.write(`${JSON.stringify({ album: id, entries, receipt: receipt.items, at: new Date().toISOString() })}\n`);
