@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError } from './errors.js';
 
 /** What a lock file holds: enough to tell whether the run that wrote it is still alive. */
@@ -60,6 +60,28 @@ async function takeAway(file: string, dead: LockRecord | undefined): Promise<voi
   else await rm(aside, { force: true });
 }
 
+/** Whether a process exists (or exists under another user). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what a run killed in the middle of {@link takeAway} left: its `<lock>.<pid>.dead` file.
+ * Only files of runs no longer alive go; a live one may be about to put its file back.
+ */
+async function removeDeadTakeovers(file: string): Promise<void> {
+  const prefix = `${basename(file)}.`;
+  for (const name of await readdir(dirname(file)).catch(() => [] as string[])) {
+    const pid = name.startsWith(prefix) && name.endsWith('.dead') ? Number(name.slice(prefix.length, -'.dead'.length)) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !processExists(pid)) await rm(join(dirname(file), name), { force: true });
+  }
+}
+
 /**
  * Takes the lock of one archive's state, so that two runs never work on the same archive at once.
  * A lock left by a dead run (its pid gone, or reused by another process) is taken over.
@@ -75,6 +97,7 @@ export async function acquireRunLock(file: string, archive: string): Promise<() 
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(file, JSON.stringify(record), { flag: 'wx' });
+      await removeDeadTakeovers(file);
       return async () => {
         const current = await readLock(file);
         if (current?.pid === process.pid) await rm(file, { force: true });
