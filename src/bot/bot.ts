@@ -10,6 +10,8 @@ import type { TelegramConnection } from '../sinks/telegram/connectTelegram.js';
 import { resolveChat } from '../sinks/telegram/resolveChat.js';
 import type { Wait } from '../sinks/telegram/telegramCall.js';
 import { isHttpUrl, redactUrl, urlWithoutQuery } from '../sources/http/redactUrl.js';
+import { isTelegramDocumentName } from '../sources/telegram/telegramDocumentName.js';
+import { isTorboxName } from '../sources/torbox/torboxName.js';
 import { spaceLedger } from '../spaceLedger.js';
 import { summarise } from '../summary.js';
 import type { BotAccess } from './botAccess.js';
@@ -169,7 +171,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
 
   const sendCommand = async (message: IncomingMessage, command: Extract<BotCommand, { kind: 'send' }>) => {
     const { source } = command;
-    const local = !isHttpUrl(source) && !/^(torbox|tg):/i.test(source) && !/^https?:/i.test(source);
+    const local = !isHttpUrl(source) && !isTorboxName(source) && !isTelegramDocumentName(source);
     const full = local ? resolve(source) : source;
     const name = local ? basename(full) : isHttpUrl(source) ? redactUrl(source) : source;
     await enqueue(message, full, name, command.to, command.again);
