@@ -37,6 +37,14 @@ export interface UploadFileOptions {
   readonly signal: AbortSignal;
 }
 
+/**
+ * Part buffers of finished uploads, for the next ones: an archive of many files would otherwise
+ * allocate `workers` new 512 KiB buffers per file, and the garbage collector lets them pile up.
+ * A buffer goes back only after a clean finish, never while a request may still be reading it.
+ */
+const spareBuffers: Buffer[] = [];
+const sparesKept = 8;
+
 /** A new upload's file id: a random 64-bit integer, as a decimal string. */
 function newFileId(): string {
   return helpers.readBigIntFromBuffer(randomBytes(8), true, true).toString();
@@ -89,14 +97,16 @@ export async function uploadFile(options: UploadFileOptions): Promise<Api.InputF
     let failure: { error: unknown } | undefined;
     const worker = async (): Promise<void> => {
       // One buffer per worker, reused for every part it sends.
-      const buffer = Buffer.allocUnsafe(partSize);
+      const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(partSize);
       while (!failure && next < missing.length) {
         try {
           await sendPart(missing[next++]!, buffer);
         } catch (error) {
           failure ??= { error };
+          return;
         }
       }
+      if (spareBuffers.length < sparesKept) spareBuffers.push(buffer);
     };
     // Every worker is done (the first failure stops the others) before the file is closed.
     await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, worker));
