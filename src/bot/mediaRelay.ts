@@ -1,5 +1,6 @@
 import { Api, helpers, type TelegramClient } from 'telegram';
 import type { AlbumGroup } from '../step.js';
+import { mediaReference } from '../sinks/telegram/mediaReference.js';
 import { randomIdOf } from '../sinks/telegram/randomId.js';
 import { realWait, telegramCall, type Wait } from '../sinks/telegram/telegramCall.js';
 import { describeTelegramError } from '../sinks/telegram/telegramErrors.js';
@@ -45,16 +46,6 @@ export function relayGroupOf(file: IncomingFile): AlbumGroup {
   return 'document';
 }
 
-/** The file as media to send again: by reference, so nothing is downloaded or uploaded. */
-function inputMediaOf(file: IncomingFile): Api.TypeInputMedia {
-  if (file.kind === 'photo') {
-    const { id, accessHash, fileReference } = file.photo;
-    return new Api.InputMediaPhoto({ id: new Api.InputPhoto({ id, accessHash, fileReference }) });
-  }
-  const { id, accessHash, fileReference } = file.document;
-  return new Api.InputMediaDocument({ id: new Api.InputDocument({ id, accessHash, fileReference }) });
-}
-
 /**
  * A photo, video, song or other file sent to the bot on its own (not an archive) is passed on to
  * the destination as it is: by reference to the file Telegram already has, with its caption.
@@ -70,10 +61,10 @@ export function mediaRelay(options: MediaRelayOptions): MediaRelay {
   const batches = new Map<string, Batch>();
 
   const sendGroup = async (batch: Batch, messages: readonly IncomingMessage[]) => {
-    const single = (message: IncomingMessage) => ({
-      media: inputMediaOf(message.file!),
-      message: message.text,
-      randomId: helpers.returnBigInt(randomIdOf(`relay:${chatIdOf(batch.from)}`, message.id)),
+    const single = ({ file, text, id }: IncomingMessage) => ({
+      media: mediaReference(file!.kind === 'photo' ? file!.photo : file!.document),
+      message: text,
+      randomId: helpers.returnBigInt(randomIdOf(`relay:${chatIdOf(batch.from)}`, id)),
     });
     if (messages.length === 1) {
       const { media, message, randomId } = single(messages[0]!);

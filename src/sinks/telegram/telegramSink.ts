@@ -6,6 +6,7 @@ import { safeFileName } from '../safeFileName.js';
 import type { DeliveryContext, Sink, UploadJournal, UploadRecord } from '../sink.js';
 import { caption, captionLimit } from './caption.js';
 import { type MediaInfo, readMediaInfo } from './mediaInfo.js';
+import { mediaReference } from './mediaReference.js';
 import { randomIdOf } from './randomId.js';
 import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from './telegramCall.js';
 import { describeTelegramError, isPhotoRefused, isTransient, isUploadLost, missingPart, rpcErrorName } from './telegramErrors.js';
@@ -106,14 +107,8 @@ function uploadedMedia(item: Item, file: Api.TypeInputFile): Api.TypeInputMedia 
 
 /** The media Telegram stored, as a reference `messages.sendMultiMedia` accepts. */
 function storedMedia(answer: Api.TypeMessageMedia): Api.TypeInputMedia {
-  if (answer instanceof Api.MessageMediaPhoto && answer.photo instanceof Api.Photo) {
-    const { id, accessHash, fileReference } = answer.photo;
-    return new Api.InputMediaPhoto({ id: new Api.InputPhoto({ id, accessHash, fileReference }) });
-  }
-  if (answer instanceof Api.MessageMediaDocument && answer.document instanceof Api.Document) {
-    const { id, accessHash, fileReference } = answer.document;
-    return new Api.InputMediaDocument({ id: new Api.InputDocument({ id, accessHash, fileReference }) });
-  }
+  if (answer instanceof Api.MessageMediaPhoto && answer.photo instanceof Api.Photo) return mediaReference(answer.photo);
+  if (answer instanceof Api.MessageMediaDocument && answer.document instanceof Api.Document) return mediaReference(answer.document);
   throw new SinkError(`Telegram stored the file as ${answer.className}, which cannot go in an album`, { reason: 'MEDIA_INVALID', retryable: false });
 }
 
