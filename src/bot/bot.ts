@@ -1,10 +1,10 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { BehaviorSubject, type SchedulerLike } from 'rxjs';
 import { Raw } from 'telegram/events/index.js';
 import { describeError } from '../errors.js';
 import type { DiskSpaceProbe } from '../freeSpace.js';
-import type { ManifestData } from '../manifest.js';
+import { Manifest } from '../manifest.js';
 import { archiveStatePaths } from '../pipeline.js';
 import type { TelegramConnection } from '../sinks/telegram/connectTelegram.js';
 import { resolveChat } from '../sinks/telegram/resolveChat.js';
@@ -310,8 +310,8 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const deliveredSoFar = async (job: Job): Promise<string> => {
     if (!job.manifest) return '';
     try {
-      const { delivered } = summarise(JSON.parse(await readFile(job.manifest, 'utf8')) as ManifestData);
-      return ` (${delivered} entries were delivered before)`;
+      const manifest = await Manifest.load(job.manifest, job.name);
+      return manifest ? ` (${summarise(manifest.data).delivered} entries were delivered before)` : '';
     } catch {
       return '';
     }

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import type { ManifestData } from '../manifest.js';
+import { Manifest, type ManifestData } from '../manifest.js';
 
 /**
  * The manifest among `files` of an archive that a run read to its end (`completedAt` set), if
@@ -12,8 +11,8 @@ import type { ManifestData } from '../manifest.js';
 export async function deliveredBefore(files: readonly string[]): Promise<ManifestData | undefined> {
   for (const file of files) {
     try {
-      const data = JSON.parse(await readFile(file, 'utf8')) as ManifestData;
-      if (data.completedAt) return data;
+      const data = (await Manifest.load(file, file))?.data;
+      if (data?.completedAt) return data;
     } catch {
       // No manifest, or none worth trusting: not delivered before.
     }

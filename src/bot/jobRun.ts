@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { ArchiveError, ConfigError, describeError } from '../errors.js';
 import type { DiskSpaceProbe } from '../freeSpace.js';
-import { awaitsPassword, type ManifestData } from '../manifest.js';
+import { awaitsPassword, Manifest } from '../manifest.js';
 import { archiveStatePaths, send } from '../pipeline.js';
 import type { Sink } from '../sinks/sink.js';
 import type { TelegramConnection } from '../sinks/telegram/connectTelegram.js';
@@ -168,7 +168,7 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
       },
       complete() {
         void (async () => {
-          const data = JSON.parse(await readFile(manifestFile!, 'utf8')) as ManifestData;
+          const { data } = (await Manifest.load(manifestFile!, job.name))!;
           const outcomes = Object.values(data.outcomes);
           settle({
             kind: 'done',

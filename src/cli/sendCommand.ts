@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { ArchiveError } from '../errors.js';
-import type { ManifestData } from '../manifest.js';
+import { Manifest } from '../manifest.js';
 import { send } from '../pipeline.js';
 import { openSink } from '../sinks/openSink.js';
 import { isHttpUrl, redactUrl } from '../sources/http/redactUrl.js';
@@ -154,7 +153,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
   // Stopped before the archive was even open: nothing was done, and there is no summary to give.
   if (stoppedBy && !manifestFile) return signalExitCode(stoppedBy);
   if (!manifestFile) throw new ArchiveError(shown, 'the run ended before the archive was opened');
-  const summary = summarise(JSON.parse(await readFile(manifestFile, 'utf8')) as ManifestData);
+  const summary = summarise((await Manifest.load(manifestFile, shown))!.data);
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `${describeSummary(summary, sink.name, newThisRun)}\n`);
   if (stoppedBy) return signalExitCode(stoppedBy);
   return summary.failed.length ? exitCodes.someFailed : exitCodes.ok;
