@@ -3,6 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Api, helpers, type TelegramClient } from 'telegram';
 import { type FloodWaitListener, realWait, telegramCall, type Wait } from '../sinks/telegram/telegramCall.js';
+import { captionLimit } from '../sinks/telegram/caption.js';
 import { rpcErrorName } from '../sinks/telegram/telegramErrors.js';
 import { uploadFile } from '../sinks/telegram/uploadFile.js';
 import { inputPeerOf } from './chatRef.js';
@@ -83,7 +84,7 @@ export function botChat(options: BotChatOptions): BotChat {
           mimeType: 'text/plain',
           attributes: [new Api.DocumentAttributeFilename({ fileName })],
         });
-        await call(new Api.messages.SendMedia({ peer: inputPeerOf(chat), media, message: cut(caption).slice(0, 1024), randomId: randomId() }), never);
+        await call(new Api.messages.SendMedia({ peer: inputPeerOf(chat), media, message: caption.slice(0, captionLimit), randomId: randomId() }), never);
       } finally {
         await rm(path, { force: true });
       }

@@ -2,7 +2,7 @@ import { formatBytes } from '../cli/size.js';
 import type { Summary, SummaryItem } from '../summary.js';
 import { usage } from './parseBotCommand.js';
 import type { Job } from './job.js';
-import type { LiveProgress } from './liveProgress.js';
+import { type LiveProgress, settledThisRun } from './liveProgress.js';
 
 /** A duration for people: `45 s`, `3 min 12 s`, `2 h 5 min`. */
 export function formatDuration(milliseconds: number): string {
@@ -49,7 +49,7 @@ export function queueLine(job: Job, live: LiveProgress | undefined): string {
   const progress = job.progress;
   switch (job.state) {
     case 'running': {
-      const done = live ? live.settledBefore + live.delivered + live.skipped + live.failed : 0;
+      const done = live ? live.settledBefore + settledThisRun(live) : 0;
       const state = live?.held ? 'paused' : live?.lowSpace ? 'waiting for space' : 'running';
       return `▶ ${jobTitle(job)}${size}: ${state}, ${entriesDone(done, live?.entries)}, ${formatBytes(live?.deliveredBytes ?? 0)} sent`;
     }
@@ -70,14 +70,14 @@ export function queueLine(job: Job, live: LiveProgress | undefined): string {
 export function statusText(job: Job, live: LiveProgress | undefined, now: number): string {
   if (job.state !== 'running' || !live) return queueLine(job, undefined);
   const elapsed = now - live.startedAt;
-  const done = live.settledBefore + live.delivered + live.skipped + live.failed;
+  const doneThisRun = settledThisRun(live);
+  const done = live.settledBefore + doneThisRun;
   const lines = [`${jobTitle(job)}${job.size !== undefined ? ` (${formatBytes(job.size)})` : ''}`];
   if (live.held) lines.push('Paused by /pause; /resume goes on.');
   else if (live.lowSpace) lines.push(`Waiting for disk space: ${formatBytes(live.lowSpace.free)} free, ${formatBytes(live.lowSpace.needed)} needed.`);
   lines.push(`${entriesDone(done, live.entries)}, ${live.albums} albums sent, ${live.skipped} skipped, ${live.failed} failed`);
   lines.push(`${formatBytes(live.deliveredBytes)} sent in ${formatDuration(elapsed)} (${formatSpeed(live.deliveredBytes, elapsed)})`);
   if (live.network) lines.push(`${formatBytes(live.network.bytesFetched)} of ${job.size !== undefined ? formatBytes(job.size) : '?'} fetched`);
-  const doneThisRun = live.delivered + live.skipped + live.failed;
   if (live.entries !== undefined && doneThisRun > 0 && !live.held) {
     const left = live.entries - done;
     lines.push(`About ${formatDuration((elapsed / doneThisRun) * left)} left`);

@@ -24,6 +24,11 @@ export interface LiveProgress {
   held: boolean;
 }
 
+/** Entries this run has delivered, skipped or failed. */
+export function settledThisRun(progress: LiveProgress): number {
+  return progress.delivered + progress.skipped + progress.failed;
+}
+
 /** A fresh {@link LiveProgress} for a run starting now. */
 export function liveProgress(now: number): LiveProgress {
   return { startedAt: now, settledBefore: 0, delivered: 0, deliveredBytes: 0, albums: 0, skipped: 0, failed: 0, held: false };
