@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { addAbortSignal, type Readable } from 'node:stream';
 
 /**
  * Bytes that can be read from any offset: the seam that `unzipper`'s central-directory reader
@@ -9,8 +9,20 @@ import type { Readable } from 'node:stream';
 export interface RandomAccessSource {
   /** Total size in bytes. */
   size(): Promise<number>;
-  /** A stream of `length` bytes from `offset` (to the end when `length` is not given). */
-  stream(offset: number, length?: number): Readable;
+  /**
+   * A stream of `length` bytes from `offset` (to the end when `length` is not given). When
+   * `signal` aborts, the stream is destroyed with an `AbortError`, and with it every request,
+   * retry and wait behind it: how an unsubscribed run stops reading at once.
+   */
+  stream(offset: number, length?: number, signal?: AbortSignal): Readable;
+}
+
+/**
+ * The stream, destroyed with an `AbortError` when `signal` aborts (at once if it already has).
+ * What a {@link RandomAccessSource} does with the `signal` of its `stream`.
+ */
+export function abortable(stream: Readable, signal: AbortSignal | undefined): Readable {
+  return signal ? addAbortSignal(signal, stream) : stream;
 }
 
 /** Read size for archive files: large enough that a stored entry streams at disk speed. */
@@ -26,19 +38,24 @@ const readChunk = 256 * 1024;
 export function fileSource(path: string, onRead?: (bytes: number) => void): RandomAccessSource {
   return {
     size: async () => (await stat(path)).size,
-    stream(offset, length) {
+    stream(offset, length, signal) {
       if (length === 0) length = 1; // fs streams cannot be empty with an explicit end
       const end = length === undefined ? undefined : offset + length - 1;
-      const stream = createReadStream(path, { start: offset, end, highWaterMark: readChunk });
+      const stream = abortable(createReadStream(path, { start: offset, end, highWaterMark: readChunk }), signal);
       if (onRead) stream.on('data', (chunk) => onRead(chunk.length));
       return stream;
     },
   };
 }
 
-/** Reads `length` bytes at `offset` (fewer at the end of the source). For small reads only. */
-export async function readBytes(source: RandomAccessSource, offset: number, length: number): Promise<Buffer> {
+/**
+ * Reads `length` bytes at `offset` (fewer at the end of the source). For small reads only.
+ *
+ * @param signal Ends the read early (rejecting with an `AbortError`), however long the source
+ * would wait or retry: a zip's local header read over HTTP may be waiting out a `Retry-After`.
+ */
+export async function readBytes(source: RandomAccessSource, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of source.stream(offset, length)) chunks.push(chunk as Buffer);
+  for await (const chunk of source.stream(offset, length, signal)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).subarray(0, length);
 }

@@ -47,15 +47,16 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
  * later errors with a {@link TarBrokenError} naming the first entry that was lost.
  *
  */
-function tarEntries(input: () => Readable, archive: string, gzip: boolean, { skip = () => false }: EntriesConfig): Observable<Entry> {
+function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, gzip: boolean, { skip = () => false }: EntriesConfig): Observable<Entry> {
   return new Observable((subscriber) => {
     const extract = tar.extract();
+    const stopped = new AbortController();
     let releaseCurrent = () => {};
     let index = 0;
     // Gunzip without its end-of-stream check: a cut-short download then yields every byte before
     // the cut (the check would discard what was decompressed and not yet read); the tar reader
     // notices a cut inside an entry, and the end marker one between entries.
-    const source = input();
+    const source = input(stopped.signal);
     const tarBytes = gzip ? source.pipe(createGunzip({ chunkSize: gunzipChunk, finishFlush: constants.Z_SYNC_FLUSH })) : source;
     if (tarBytes !== source) {
       source.on('error', (error) => tarBytes.destroy(error));
@@ -110,6 +111,7 @@ function tarEntries(input: () => Readable, archive: string, gzip: boolean, { ski
       );
     });
     return () => {
+      stopped.abort();
       releaseCurrent();
       extract.destroy();
     };
@@ -133,6 +135,6 @@ export async function openTarSource(source: RandomAccessSource, name: string, gz
     format: gzip ? 'tar.gz' : 'tar',
     size,
     fingerprint: createHash('sha256').update(head).update(String(size)).digest('hex'),
-    entries: (config = {}) => tarEntries(() => source.stream(0), name, gzip, config),
+    entries: (config = {}) => tarEntries((signal) => source.stream(0, undefined, signal), name, gzip, config),
   };
 }

@@ -97,15 +97,19 @@ interface EntryBytesConfig {
  */
 function entryBytes(source: RandomAccessSource, record: ZipRecord, { archive, entry, password }: EntryBytesConfig): EntryBytes {
   let inner: Readable | undefined;
+  // `destroy` cannot reach the generator while it awaits the local header (`return()` waits for
+  // the next `yield`), and over HTTP that read may be waiting out a `Retry-After`: the abort
+  // reaches it, and then the data's stream.
+  const stopped = new AbortController();
   const chunks = (async function* () {
     const at = record.offsetToLocalFileHeader;
-    const header = await readBytes(source, at, 30);
+    const header = await readBytes(source, at, 30, stopped.signal);
     if (header.length < 30 || header.readUInt32LE(0) !== 0x04034b50) {
       const found = header.length < 4 ? 'the end of the archive' : `0x${header.readUInt32LE(0).toString(16)}`;
       throw new Error(`invalid local file header signature: found ${found} where the central directory points`);
     }
     const dataStart = at + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-    const raw = source.stream(dataStart, record.compressedSize);
+    const raw = source.stream(dataStart, record.compressedSize, stopped.signal);
     const stages: (Readable | Transform)[] = [raw];
     if (password !== undefined) {
       // With the CRC-32 in a data descriptor after the data (bit 3), writers check the DOS time.
@@ -131,6 +135,7 @@ function entryBytes(source: RandomAccessSource, record: ZipRecord, { archive, en
   return {
     [Symbol.asyncIterator]: () => chunks,
     destroy(error) {
+      stopped.abort(error);
       inner?.destroy(error);
       void chunks.return(undefined).catch(() => {});
     },

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { RandomAccessSource } from '../randomAccess.js';
+import { abortable, type RandomAccessSource } from '../randomAccess.js';
 import { HttpSourceError, statusError } from './httpSourceError.js';
 import { rangedBody } from './rangedBody.js';
 import { redactUrl } from './redactUrl.js';
@@ -147,12 +147,13 @@ export async function openHttpSource(url: string, config: HttpSourceConfig = {})
     },
     onFatal: file.onFatal,
     size: async () => file.length ?? 0,
-    stream(offset, length) {
+    stream(offset, length, signal) {
       const end = Math.min(length === undefined ? Infinity : offset + length, file.length ?? Infinity);
-      if (end <= offset) return bufferStream(Buffer.alloc(0));
-      if (!ranged && (end <= head.length || headIsWhole)) return bufferStream(head.subarray(offset, end));
-      if (ranged) return rangedBody(file, offset, end);
-      return wholeBody(file, offset, Number.isFinite(end) ? end : undefined);
+      if (end <= offset) return abortable(bufferStream(Buffer.alloc(0)), signal);
+      if (!ranged && (end <= head.length || headIsWhole)) return abortable(bufferStream(head.subarray(offset, end)), signal);
+      // Destroying the body aborts its request and any wait for a retry (see resumableBody).
+      if (ranged) return abortable(rangedBody(file, offset, end), signal);
+      return abortable(wholeBody(file, offset, Number.isFinite(end) ? end : undefined), signal);
     },
   };
 }

@@ -3,7 +3,7 @@ import { Api, errors, helpers, type TelegramClient } from 'telegram';
 import { ArchiveError } from '../../errors.js';
 import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from '../../sinks/telegram/telegramCall.js';
 import { isTransient, rpcErrorName } from '../../sinks/telegram/telegramErrors.js';
-import type { RandomAccessSource } from '../randomAccess.js';
+import { abortable, type RandomAccessSource } from '../randomAccess.js';
 import { type GetFileRange, nextGetFileRange } from './getFileRequest.js';
 
 /** Options of {@link telegramDocumentSource}. */
@@ -151,12 +151,13 @@ export async function telegramDocumentSource(
       return bytesFetched;
     },
     size: async () => size,
-    stream(offset, length) {
+    stream(offset, length, signal) {
       const end = Math.min(size, length === undefined ? size : offset + length);
       const controller = new AbortController();
       let position = offset;
       let reading = false;
-      return new Readable({
+      // Destroying the stream aborts the request in progress, and a flood wait or backoff with it.
+      const stream = new Readable({
         read() {
           if (reading) return;
           if (position >= end) {
@@ -178,6 +179,7 @@ export async function telegramDocumentSource(
           callback(error);
         },
       });
+      return abortable(stream, signal);
     },
   };
 }
