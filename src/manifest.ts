@@ -1,7 +1,7 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { EntryRef } from './entry.js';
-import type { UploadRecord } from './sinks/sink.js';
+import type { SentMessages, UploadRecord } from './sinks/sink.js';
 import type { Receipt } from './step.js';
 import { crashPoint } from './crashPoint.js';
 import { writeFileDurably } from './durableFile.js';
@@ -98,6 +98,13 @@ export interface ManifestData {
    * parts. Forgotten once the entry is settled.
    */
   uploads?: Record<string, UploadRecord>;
+  /**
+   * Messages the sink's sends posted for albums in flight, by album id, then by `random_id`:
+   * Telegram's message id, or `null` when Telegram said it had the message without its id. A run
+   * after a crash does not make a send again whose messages are all here. Forgotten once the album
+   * is confirmed or given up on.
+   */
+  sent?: Record<string, Record<string, number | null>>;
   /** Set when the archive broke part way: what was lost, in words. */
   broken?: string;
   /**
@@ -134,6 +141,9 @@ function missingField(data: unknown): string | undefined {
  */
 export class Manifest {
   private constructor(readonly file: string, readonly data: ManifestData) {}
+
+  /** The last save asked for, which the next one waits for. */
+  private saving: Promise<void> = Promise.resolve();
 
   /** A new, empty manifest for an archive. */
   static create(file: string, archive: ArchiveIdentity, settings: ManifestData['settings']): Manifest {
@@ -219,7 +229,7 @@ export class Manifest {
     for (const [id, record] of Object.entries(this.data.inFlight)) {
       if (!record.entries.includes(entry.index)) continue;
       const entries = record.entries.filter((index) => index !== entry.index);
-      if (entries.length === 0) delete this.data.inFlight[id];
+      if (entries.length === 0) this.landed(id);
       else this.data.inFlight[id] = { ...record, entries };
     }
     this.advance();
@@ -273,9 +283,24 @@ export class Manifest {
     }
   }
 
-  /** Forgets an album that the sink confirmed or gave up on. */
+  /** Forgets an album that the sink confirmed or gave up on, with the messages it recorded for it. */
   landed(id: string): void {
     delete this.data.inFlight[id];
+    if (this.data.sent) {
+      delete this.data.sent[id];
+      if (Object.keys(this.data.sent).length === 0) delete this.data.sent;
+    }
+  }
+
+  /** The messages recorded as posted for an album in flight, by `random_id`. */
+  sentFor(id: string): SentMessages {
+    return this.data.sent?.[id] ?? {};
+  }
+
+  /** Records messages posted for an album in flight; call {@link save} to make it last. */
+  posted(id: string, messages: SentMessages): void {
+    const sent = (this.data.sent ??= {});
+    sent[id] = { ...sent[id], ...messages };
   }
 
   /**
@@ -285,7 +310,12 @@ export class Manifest {
    */
   async save(): Promise<void> {
     this.data.updatedAt = new Date().toISOString();
-    await writeFileDurably(this.file, `${JSON.stringify(this.data)}\n`, () => crashPoint('manifest-write'));
+    const text = `${JSON.stringify(this.data)}\n`;
+    // Saves start in the order they are asked for, so an older snapshot never lands over a newer
+    // one (a sink's record of a send, say, saved while upload progress is being saved).
+    const write = this.saving.catch(() => undefined).then(() => writeFileDurably(this.file, text, () => crashPoint('manifest-write')));
+    this.saving = write;
+    await write;
   }
 
 }

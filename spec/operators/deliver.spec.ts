@@ -136,7 +136,7 @@ describe('deliver operator', () => {
   it('hands the sink the delivery context with every album', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const album = albumOf('a1', 1);
-      const context = { archive: 'a.zip', total: 3, uploads: { get: () => undefined, put: () => undefined } };
+      const context = { archive: 'a.zip', total: 3, uploads: { get: () => undefined, put: () => undefined, sent: () => ({}), recordSent: async () => undefined } };
       const seen: unknown[] = [];
       const sink: Sink = {
         name: 'context',

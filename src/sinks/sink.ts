@@ -18,15 +18,32 @@ export interface UploadRecord {
 }
 
 /**
- * Where a sink keeps {@link UploadRecord}s between attempts and across crashes. Keys are an entry's
- * index (`"12"`), or its index and a piece (`"12/3"`) for a file sent in pieces; every record of an
- * entry is forgotten once the entry is settled.
+ * The messages a sink's sends posted, by the `random_id` each went under: Telegram's message id,
+ * or `null` for a message Telegram has (it answered that the `random_id` was used before) without
+ * saying its id.
+ */
+export type SentMessages = Readonly<Record<string, number | null>>;
+
+/**
+ * Where a sink keeps what it did for the album in flight, between attempts and across crashes: how
+ * far each upload got ({@link UploadRecord}s), and which of its sends Telegram answered.
+ *
+ * Upload keys are an entry's index (`"12"`), or its index and a piece (`"12/3"`) for a file sent in
+ * pieces; every record of an entry is forgotten once the entry is settled. Answers are kept by album
+ * id, and forgotten once the album is confirmed or given up on.
  */
 export interface UploadJournal {
   /** The record under a key, if an earlier attempt or run left one. */
   get(key: string): UploadRecord | undefined;
   /** Replaces the record under a key (`undefined` forgets it); written to disk soon, not at once. */
   put(key: string, record: UploadRecord | undefined): void;
+  /** The messages an earlier attempt or run of this album posted, by `random_id`. */
+  sent(album: string): SentMessages;
+  /**
+   * Adds the messages one answer of Telegram's proved posted, and resolves once they are on disk: a
+   * sink makes its next request only then, so that a crash never forgets a send that was answered.
+   */
+  recordSent(album: string, messages: SentMessages): Promise<void>;
 }
 
 /** What the pipeline tells a sink besides the album itself. */
@@ -35,7 +52,7 @@ export interface DeliveryContext {
   readonly archive: string;
   /** Entries in the archive, when the format tells up front (zip). */
   readonly total?: number;
-  /** Upload progress that survives a crash. */
+  /** Upload progress and the sends Telegram answered, which survive a crash. */
   readonly uploads: UploadJournal;
 }
 

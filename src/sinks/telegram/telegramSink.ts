@@ -3,7 +3,7 @@ import { SinkError } from '../../errors.js';
 import type { MediaType } from '../../entry.js';
 import type { Album, Receipt, TempFile } from '../../step.js';
 import { safeFileName } from '../safeFileName.js';
-import type { DeliveryContext, Sink, UploadJournal, UploadRecord } from '../sink.js';
+import type { DeliveryContext, SentMessages, Sink, UploadJournal, UploadRecord } from '../sink.js';
 import { caption, captionLimit } from './caption.js';
 import { type MediaInfo, readMediaInfo } from './mediaInfo.js';
 import { mediaReference } from './mediaReference.js';
@@ -11,6 +11,7 @@ import { randomIdOf } from './randomId.js';
 import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from './telegramCall.js';
 import { describeTelegramError, isPhotoRefused, isTransient, isUploadLost, missingPart, rpcErrorName } from './telegramErrors.js';
 import { uploadFile } from './uploadFile.js';
+import { sendOnce, type SendOnceConfig } from './sendOnce.js';
 
 /** Largest file a bot, or an account without Premium, may upload: 2000 MiB. */
 export const uploadLimit = 2000 * 1024 * 1024;
@@ -73,12 +74,17 @@ function wholeFile(item: Item): Piece {
   return { key: String(entry.index), offset: 0, size: item.file.size, fileName: safeFileName(entry.name, `file-${entry.index}`) };
 }
 
-/** Upload progress kept in memory, for a sink used without the pipeline's manifest. */
+/** Upload progress and answered sends kept in memory, for a sink used without the pipeline's manifest. */
 function memoryJournal(): UploadJournal {
   const records = new Map<string, UploadRecord>();
+  const sent = new Map<string, SentMessages>();
   return {
     get: (entry) => records.get(entry),
     put: (entry, record) => (record ? records.set(entry, record) : records.delete(entry)),
+    sent: (album) => sent.get(album) ?? {},
+    recordSent: async (album, messages) => {
+      sent.set(album, { ...sent.get(album), ...messages });
+    },
   };
 }
 
@@ -112,26 +118,25 @@ function storedMedia(answer: Api.TypeMessageMedia): Api.TypeInputMedia {
   throw new SinkError(`Telegram stored the file as ${answer.className}, which cannot go in an album`, { reason: 'MEDIA_INVALID', retryable: false });
 }
 
-/** The message ids Telegram gave, by `random_id`, from the updates a send answers with. */
-function messageIds(answer: Api.TypeUpdates): Map<string, number> {
-  const ids = new Map<string, number>();
-  const updates = answer instanceof Api.Updates || answer instanceof Api.UpdatesCombined ? answer.updates : [];
-  for (const update of updates) if (update instanceof Api.UpdateMessageID && update.randomId !== undefined) ids.set(update.randomId.toString(), update.id);
-  return ids;
-}
-
 /**
  * The sink users run: each album into a Telegram chat, through gramjs, exactly once.
  *
  * Per album: every file is uploaded in parts from its temp file ({@link uploadFile}), resuming
  * from the parts the manifest says Telegram already has; then a single file goes with
  * `messages.sendMedia` and several with `messages.uploadMedia` each and one
- * `messages.sendMultiMedia`. Every item carries a `random_id` derived from the album id that the
- * manifest recorded before the first send ({@link randomIdOf}), so sending an album again after a
- * crash gives back the messages Telegram already has instead of new ones. A photo Telegram will
- * not take as a photo is sent alone as a document. Flood waits are waited out where they happen;
- * timeouts and dropped connections fail the attempt (the pipeline retries it, without uploading
- * confirmed parts again); any other refusal fails the album with Telegram's error name as reason.
+ * `messages.sendMultiMedia`. A photo Telegram will not take as a photo is then sent alone as a
+ * document, and a file over the limit (with `split`) in pieces, each its own `messages.sendMedia`.
+ *
+ * Every message carries a `random_id` derived from the album id that the manifest recorded before
+ * the first send ({@link randomIdOf}), and each request's answer (the message ids, by `random_id`)
+ * is recorded in the journal before the next request goes ({@link sendOnce}). An attempt or a run
+ * after a crash sends only what the journal does not show posted, under the same `random_id`s, so
+ * a request whose answer was lost gives back the messages Telegram already has instead of new
+ * ones, and the album counts as delivered only once every message of it is.
+ *
+ * Flood waits are waited out where they happen; timeouts and dropped connections fail the attempt
+ * (the pipeline retries it, without uploading confirmed parts or sending answered requests again);
+ * any other refusal fails the album with Telegram's error name as reason.
  *
  * @example
  * ```ts
@@ -191,30 +196,33 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
     }
   };
 
-  /** Sends a message with one media, under a `random_id`. */
-  const sendMedia = (media: Api.TypeInputMedia, message: string, randomId: string, signal: AbortSignal) =>
-    call(new Api.messages.SendMedia({ peer, media, message, randomId: helpers.returnBigInt(randomId) }), signal);
+  /** Sends a message with one media under a `random_id`, once (see {@link sendOnce}). */
+  const sendMedia = (media: Api.TypeInputMedia, message: string, randomId: string, send: SendOnceConfig) =>
+    sendOnce(send, new Api.messages.SendMedia({ peer, media, message, randomId: helpers.returnBigInt(randomId) }));
 
   /** Uploads one item and sends it alone with `messages.sendMedia`, falling back from photo to document. */
-  const sendAlone = (item: Item, uploads: UploadJournal, signal: AbortSignal): Promise<Api.TypeUpdates> =>
-    withUpload(item, wholeFile(item), uploads, signal, async (file) => {
+  const sendAlone = (item: Item, uploads: UploadJournal, send: SendOnceConfig): Promise<unknown> =>
+    withUpload(item, wholeFile(item), uploads, send.signal, async (file) => {
       try {
-        return await sendMedia(uploadedMedia(item, file), item.caption, item.randomId, signal);
+        return await sendMedia(uploadedMedia(item, file), item.caption, item.randomId, send);
       } catch (error) {
         if (item.asDocument || item.info.media !== 'photo' || !isPhotoRefused(error)) throw error;
         item.asDocument = true;
-        return sendMedia(uploadedMedia(item, file), item.caption, item.randomId, signal);
+        return sendMedia(uploadedMedia(item, file), item.caption, item.randomId, send);
       }
     });
 
   /**
    * Sends a file over the upload limit as numbered documents (`name.001`, `name.002`…) of at most
    * the limit each, which `cat` joins back; each piece is its own message with its own `random_id`.
+   * A piece posted by an earlier attempt or run is not uploaded or sent again.
    */
-  const sendInPieces = async (item: Item, albumId: string, uploads: UploadJournal, signal: AbortSignal): Promise<Api.TypeUpdates[]> => {
+  const sendInPieces = async (item: Item, albumId: string, uploads: UploadJournal, sent: ReadonlyMap<string, unknown>, send: SendOnceConfig): Promise<void> => {
     const count = Math.ceil(item.file.size / maxFileSize);
-    const answers: Api.TypeUpdates[] = [];
     for (let index = 0; index < count; index++) {
+      const randomId = randomIdOf(albumId, item.file.entry.index, index);
+      item.randomIds.push(randomId);
+      if (sent.has(randomId)) continue;
       const number = String(index + 1).padStart(3, '0');
       const offset = index * maxFileSize;
       const piece: Piece = {
@@ -223,18 +231,13 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
         size: Math.min(maxFileSize, item.file.size - offset),
         fileName: `${safeFileName(item.file.entry.name, `file-${item.file.entry.index}`)}.${number}`,
       };
-      const randomId = randomIdOf(albumId, item.file.entry.index, index);
       const suffix = ` (${index + 1}/${count})`;
       const message = `${item.caption.slice(0, captionLimit - suffix.length)}${suffix}`;
       const attributes = [new Api.DocumentAttributeFilename({ fileName: piece.fileName })];
-      answers.push(
-        await withUpload(item, piece, uploads, signal, (file) =>
-          sendMedia(new Api.InputMediaUploadedDocument({ file, mimeType: 'application/octet-stream', attributes, forceFile: true }), message, randomId, signal),
-        ),
+      await withUpload(item, piece, uploads, send.signal, (file) =>
+        sendMedia(new Api.InputMediaUploadedDocument({ file, mimeType: 'application/octet-stream', attributes, forceFile: true }), message, randomId, send),
       );
-      item.randomIds.push(randomId);
     }
-    return answers;
   };
 
   /** Uploads one item of an album and has Telegram store it, as `messages.sendMultiMedia` needs. */
@@ -250,44 +253,62 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
       }
     });
 
+  /** Sends the files that fit, as an album, alone, or (a photo Telegram refused) as documents after it. */
+  const sendWhole = async (pending: readonly Item[], uploads: UploadJournal, send: SendOnceConfig): Promise<void> => {
+    if (pending.length === 1) {
+      await sendAlone(pending[0]!, uploads, send);
+      return;
+    }
+    const stored: Api.TypeInputMedia[] = [];
+    for (const item of pending) stored.push(await store(item, uploads, send.signal));
+    const together = pending.flatMap((item, i) => (item.asDocument ? [] : [{ item, media: stored[i]! }]));
+    if (together.length === 1) await sendMedia(together[0]!.media, together[0]!.item.caption, together[0]!.item.randomId, send);
+    if (together.length > 1) {
+      const multiMedia = together.map(({ item, media }) => new Api.InputSingleMedia({ media, randomId: helpers.returnBigInt(item.randomId), message: item.caption }));
+      await sendOnce(send, new Api.messages.SendMultiMedia({ peer, multiMedia }));
+    }
+    // A photo Telegram would not take as one is a document now, which may not join the album.
+    for (const [i, item] of pending.entries()) if (item.asDocument) await sendMedia(stored[i]!, item.caption, item.randomId, send);
+  };
+
+  /**
+   * Delivers an album as one request or several (the album, a refused photo alone, each piece of a
+   * split file), recording each answer in the journal as it comes. What the journal says an earlier
+   * attempt or run posted is neither uploaded nor sent again, so an album is delivered once every
+   * request it needs is answered, whenever the process died between them.
+   */
   const deliverAlbum = async (album: Album, signal: AbortSignal, context: DeliveryContext | undefined): Promise<Receipt> => {
     const uploads = context?.uploads ?? fallbackJournal;
+    const sent = new Map(Object.entries(uploads.sent(album.id)));
+    const send: SendOnceConfig = {
+      call,
+      wait,
+      signal,
+      record: async (messages) => {
+        for (const [randomId, id] of Object.entries(messages)) sent.set(randomId, id);
+        await uploads.recordSent(album.id, messages);
+      },
+    };
     const items: Item[] = [];
     for (const file of album.files) {
-      const randomId = randomIdOf(album.id, file.entry.index);
       items.push({
         file,
         info: await infoOf(file),
-        randomId,
+        randomId: randomIdOf(album.id, file.entry.index),
         randomIds: [],
         caption: caption(template, { path: file.entry.name, archive: context?.archive ?? file.entry.archive, index: file.entry.index + 1, total: context?.total }),
         asDocument: false,
       });
     }
-    const answers: Api.TypeUpdates[] = [];
     // Files over the limit (only with split on) go in pieces, after the rest of the album.
-    const oversize = items.filter((item) => item.file.size > maxFileSize);
-    const rest = items.filter((item) => item.file.size <= maxFileSize);
-    if (rest.length === 1) {
-      answers.push(await sendAlone(rest[0]!, uploads, signal));
-    } else if (rest.length > 1) {
-      const stored: Api.TypeInputMedia[] = [];
-      for (const item of rest) stored.push(await store(item, uploads, signal));
-      const together = rest.flatMap((item, i) => (item.asDocument ? [] : [{ item, media: stored[i]! }]));
-      if (together.length === 1) answers.push(await sendMedia(together[0]!.media, together[0]!.item.caption, together[0]!.item.randomId, signal));
-      if (together.length > 1) {
-        const multiMedia = together.map(
-          ({ item, media }) => new Api.InputSingleMedia({ media, randomId: helpers.returnBigInt(item.randomId), message: item.caption }),
-        );
-        answers.push(await call(new Api.messages.SendMultiMedia({ peer, multiMedia }), signal));
-      }
-      // A photo Telegram would not take as one is a document now, which may not join the album.
-      for (const [i, item] of rest.entries()) if (item.asDocument) answers.push(await sendMedia(stored[i]!, item.caption, item.randomId, signal));
-    }
-    for (const item of oversize) answers.push(...(await sendInPieces(item, album.id, uploads, signal)));
-    const ids = new Map(answers.flatMap((answer) => [...messageIds(answer)]));
+    const pending = items.filter((item) => item.file.size <= maxFileSize && !sent.has(item.randomId));
+    if (pending.length > 0) await sendWhole(pending, uploads, send);
+    for (const item of items.filter((item) => item.file.size > maxFileSize)) await sendInPieces(item, album.id, uploads, sent, send);
     for (const file of album.files) infos.delete(file.path);
-    const idOf = (randomId: string) => String(ids.get(randomId) ?? 'sent-before');
+    const idOf = (randomId: string) => {
+      if (!sent.has(randomId)) throw new SinkError(`${chat}: Telegram's answers leave ${randomId} unaccounted for`, { reason: 'MEDIA_INVALID', retryable: true });
+      return String(sent.get(randomId) ?? 'sent-before');
+    };
     return { items: items.map((item) => (item.randomIds.length ? item.randomIds.map(idOf).join('+') : idOf(item.randomId))) };
   };
 
@@ -300,8 +321,6 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
       deliverAlbum(album, signal, context).catch((error: unknown) => {
         if (signal.aborted || error instanceof SinkError) throw error;
         const name = rpcErrorName(error);
-        // Telegram's answer to a random_id it has seen: the album went out before a crash.
-        if (name === 'RANDOM_ID_DUPLICATE') return { items: album.files.map(() => 'sent-before') };
         throw new SinkError(`${chat}: ${describeTelegramError(error)}`, {
           reason: name ?? 'network',
           retryable: isTransient(error),
