@@ -18,7 +18,7 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { describeError, SinkError } from '../src/errors.js';
+import { describeError, SinkError, UnreachableError } from '../src/errors.js';
 import type { DeliveryContext, Sink } from '../src/sinks/sink.js';
 import type { Album, Receipt, Step } from '../src/step.js';
 
@@ -66,7 +66,9 @@ function removeFiles(album: Album): Promise<unknown> {
  * On success it emits `delivered` with the sink's receipt; after the last failed attempt it emits
  * `undelivered` with the last error's reason, and the run goes on. Either way the album's temp
  * files are gone before the step is emitted. Albums are delivered one at a time, in order. Other
- * steps pass through unchanged.
+ * steps pass through unchanged. An `UnreachableError` (the destination out of reach for longer
+ * than the run may wait) is not retried: it fails the run, and the album stays in flight for the
+ * next run to send under the same ids.
  *
  * ```
  * attempts 3, backoff 10ms, sink fails once
@@ -111,7 +113,7 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
       retry({
         count: attempts - 1,
         delay: (error: unknown, attempt: number) => {
-          if (error instanceof SinkError && !error.retryable) return throwError(() => error);
+          if ((error instanceof SinkError && !error.retryable) || error instanceof UnreachableError) return throwError(() => error);
           const hinted = error instanceof SinkError ? error.retryAfter : undefined;
           const exponential = Math.min(maxBackoff, backoff * 2 ** (attempt - 1)) * (0.5 + random());
           return timer(hinted ?? exponential, scheduler);
@@ -119,13 +121,15 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
       }),
       map((receipt): Step => ({ kind: 'delivered', album, receipt })),
       catchError((error: unknown) =>
-        of<Step>({
-          kind: 'undelivered',
-          album,
-          reason: error instanceof SinkError ? error.reason : 'sink-error',
-          detail: `the sink ${sink.name} refused the album after ${made} attempt${made === 1 ? '' : 's'}: ${describeError(error)}`,
-          attempts: made,
-        }),
+        error instanceof UnreachableError
+          ? throwError(() => error)
+          : of<Step>({
+              kind: 'undelivered',
+              album,
+              reason: error instanceof SinkError ? error.reason : 'sink-error',
+              detail: `the sink ${sink.name} refused the album after ${made} attempt${made === 1 ? '' : 's'}: ${describeError(error)}`,
+              attempts: made,
+            }),
       ),
       concatMap((step) => from(discard(album)).pipe(defaultIfEmpty(null), take(1), map(() => step))),
     );

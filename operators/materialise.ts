@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { concatMap, type MonoTypeOperatorFunction, Observable, of } from 'rxjs';
 import type { Entry } from '../src/entry.js';
-import { describeError, EntryError } from '../src/errors.js';
+import { describeError, EntryError, UnreachableError } from '../src/errors.js';
 import { refineMediaType } from '../src/mediaType.js';
 import type { Step, TempFile } from '../src/step.js';
 
@@ -132,7 +132,9 @@ function decryptedFailure(entry: Entry, error: unknown): Outcome {
  * Directories, links, special entries, empty, too large and bomb entries are skipped before a byte
  * is written, and so are encrypted entries that cannot be read (`encrypted` without a password,
  * `encrypted-aes`). An entry decrypted with a password whose bytes fail a check fails as
- * `wrong-password`. Unsubscribing stops the write and deletes the partial file.
+ * `wrong-password`. An `UnreachableError` (the source out of reach for longer than the run may
+ * wait) is no entry's fault: it ends the run, the entry left to the next one. Unsubscribing stops
+ * the write and deletes the partial file.
  *
  * ```
  * source:  -e1---------d-----e2-------|      e = entry, d = directory entry
@@ -174,6 +176,8 @@ export function materialise(config: MaterialiseConfig): MonoTypeOperatorFunction
         async (error: unknown) => {
           await rm(path, { force: true });
           if (aborter.signal.aborted) return;
+          // The source out of reach is not this entry's fault: the run stops, to resume later.
+          if (error instanceof UnreachableError) return subscriber.error(error);
           subscriber.next(decryptedFailure(entry, error));
           subscriber.complete();
         },

@@ -60,6 +60,16 @@ export class SinkError extends Error {
   }
 }
 
+/**
+ * The destination or the source stayed out of reach for longer than the run may wait (the CLI's
+ * `--network-wait`). Nothing is lost: the run stops with its manifest consistent, and running the
+ * same command again resumes it. It stops the whole run rather than failing an album, since no
+ * album would fare better.
+ */
+export class UnreachableError extends Error {
+  override readonly name = 'UnreachableError';
+}
+
 /** A usage or configuration mistake: a bad option, a missing setting, a state dir in use. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

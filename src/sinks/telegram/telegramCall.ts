@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api, TelegramClient } from 'telegram';
 import { floodWaitSeconds } from './telegramErrors.js';
+import { networkOf, type TelegramNetwork } from './telegramNetwork.js';
 
 /**
  * The promise's outcome, or a rejection as soon as the signal aborts: an abandoned delivery does
@@ -31,16 +32,28 @@ export type TelegramCall = <R extends Api.AnyRequest>(request: R, signal: AbortS
  * `SLOWMODE_WAIT_X` answer waits exactly the seconds asked and sends the same request again; such a wait does not count as a failed attempt. gramjs's
  * own sleeping on floods is switched off (`floodSleepThreshold: 0`) so that the wait is seen.
  *
+ * Over a client that {@link watchTelegramNetwork} watches (every client `connectTelegram` makes),
+ * a request waits for the network before it goes, and a request in flight when the network went
+ * away fails with an `UnreachableError` once the watch gives up, instead of waiting for good.
+ *
  * @param client The connected client; only its `invoke` is used.
  * @param wait How to wait. Default: a real timer.
  * @param onFloodWait Told of each wait before it starts.
+ * @param network The watch over the client's connection. Default: the one kept for `client`, if any.
  */
-export function telegramCall(client: TelegramClient, wait: Wait = realWait, onFloodWait?: FloodWaitListener): TelegramCall {
+export function telegramCall(
+  client: TelegramClient,
+  wait: Wait = realWait,
+  onFloodWait?: FloodWaitListener,
+  network: TelegramNetwork | undefined = networkOf(client),
+): TelegramCall {
   return async (request, signal) => {
     for (;;) {
       signal.throwIfAborted();
       try {
-        return await untilAborted(client.invoke(request), signal);
+        if (!network) return await untilAborted(client.invoke(request), signal);
+        await network.ready(signal);
+        return await network.guard(client.invoke(request), signal);
       } catch (error) {
         const seconds = floodWaitSeconds(error);
         if (seconds === undefined) throw error;

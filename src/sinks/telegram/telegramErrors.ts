@@ -1,5 +1,5 @@
 import { errors } from 'telegram';
-import { describeError } from '../../errors.js';
+import { describeError, UnreachableError } from '../../errors.js';
 
 /** The RPC error's name as Telegram words it (`FILE_PARTS_INVALID`, `FLOOD_WAIT_X`…), if it is one. */
 export function rpcErrorName(error: unknown): string | undefined {
@@ -18,8 +18,10 @@ export function floodWaitSeconds(error: unknown): number | undefined {
 /**
  * Whether the same request may succeed if sent again: a timeout or an internal error on
  * Telegram's side (codes -503 and 500), or a failure below the RPC layer (a dropped connection).
+ * Not an {@link UnreachableError}: the run has waited for the network as long as it may.
  */
 export function isTransient(error: unknown): boolean {
+  if (error instanceof UnreachableError) return false;
   if (!(error instanceof errors.RPCError)) return true;
   return error.code === -503 || error.code === 500 || /^(Timeout|RPC_CALL_FAIL|RPC_MCGET_FAIL)$/i.test(error.errorMessage);
 }

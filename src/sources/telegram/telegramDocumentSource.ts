@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Api, errors, helpers, type TelegramClient } from 'telegram';
 import { ArchiveError } from '../../errors.js';
 import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from '../../sinks/telegram/telegramCall.js';
+import { networkOf } from '../../sinks/telegram/telegramNetwork.js';
 import { isTransient, rpcErrorName } from '../../sinks/telegram/telegramErrors.js';
 import { abortable, type RandomAccessSource } from '../randomAccess.js';
 import { type GetFileRange, nextGetFileRange } from './getFileRequest.js';
@@ -86,7 +87,7 @@ export async function telegramDocumentSource(
   const { wait = realWait, attempts = 5, backoff = 1000, onFloodWait } = config;
   // Only `invoke` is used by `telegramCall`: this view of the client sends to one data center.
   const callOn = (dc: number | undefined): TelegramCall =>
-    telegramCall({ invoke: (request: Api.AnyRequest) => client.invoke(request, dc) } as unknown as TelegramClient, wait, onFloodWait);
+    telegramCall({ invoke: (request: Api.AnyRequest) => client.invoke(request, dc) } as unknown as TelegramClient, wait, onFloodWait, networkOf(client));
   const home = callOn(undefined);
   let document = await documentOf(home, peer, messageId, name, new AbortController().signal);
   const size = document.size.toJSNumber();
