@@ -8,6 +8,8 @@ export interface ProgressDisplay {
   update(step: Step): void;
   /** Shows that the destination asked to wait (a Telegram flood limit). */
   waiting(seconds: number): void;
+  /** Shows a wait the run did not choose: for the network, or a stall with where it stands. */
+  notice(text: string): void;
   /** Removes the line. */
   stop(): void;
 }
@@ -18,7 +20,7 @@ export interface ProgressDisplay {
  * archive the bytes fetched. When stderr is not a terminal it shows nothing.
  */
 export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
-  if (!stream.isTTY) return { update() {}, waiting() {}, stop() {} };
+  if (!stream.isTTY) return { update() {}, waiting() {}, notice() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -76,6 +78,9 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Pr
     },
     waiting(seconds) {
       if (started) show(`Telegram asked to wait ${seconds} s`);
+    },
+    notice(text) {
+      if (started) show(text);
     },
     stop() {
       clearInterval(ticker);

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { dirSink } from './dirSink.js';
 import type { Sink } from './sink.js';
 import type { FloodWaitListener } from './telegram/telegramCall.js';
+import type { TelegramNetworkConfig } from './telegram/telegramNetwork.js';
 
 /** Options of {@link openSink}. */
 export interface OpenSinkOptions {
@@ -13,6 +14,8 @@ export interface OpenSinkOptions {
   readonly split?: boolean;
   /** Told when Telegram asks to wait. */
   readonly onFloodWait?: FloodWaitListener;
+  /** How long to wait for Telegram when it is out of reach, and who to tell. Default: for good, silently. */
+  readonly network?: TelegramNetworkConfig;
 }
 
 /**

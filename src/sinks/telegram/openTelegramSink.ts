@@ -2,6 +2,7 @@ import type { Sink } from '../sink.js';
 import { connectTelegram } from './connectTelegram.js';
 import { resolveChat } from './resolveChat.js';
 import type { FloodWaitListener } from './telegramCall.js';
+import type { TelegramNetworkConfig } from './telegramNetwork.js';
 import { premiumUploadLimit, telegramSink, uploadLimit } from './telegramSink.js';
 import { telegramSettings } from './telegramSettings.js';
 
@@ -15,6 +16,8 @@ export interface OpenTelegramSinkOptions {
   readonly split?: boolean;
   /** Told when Telegram asks to wait. */
   readonly onFloodWait?: FloodWaitListener;
+  /** How long to wait for Telegram when it is out of reach, and who to tell. Default: for good. */
+  readonly network?: TelegramNetworkConfig;
   /** The environment. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -26,7 +29,7 @@ export interface OpenTelegramSinkOptions {
  */
 export async function openTelegramSink(chat: string, options: OpenTelegramSinkOptions): Promise<Sink> {
   const settings = await telegramSettings(options.env ?? process.env, options.state);
-  const connection = await connectTelegram(settings);
+  const connection = await connectTelegram(settings, options.network);
   try {
     const { peer } = await resolveChat(connection.client, chat, connection.isBot);
     const sink = telegramSink({
