@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { catchError, concat, defer, finalize, ignoreElements, map, Observable, of, type SchedulerLike, switchMap, tap, throwError } from 'rxjs';
+import { catchError, concat, defer, EMPTY, finalize, ignoreElements, map, NEVER, Observable, of, type SchedulerLike, switchMap, takeUntil, tap, throwError } from 'rxjs';
 import { albums } from '../operators/albums.js';
 import { checkpoint } from '../operators/checkpoint.js';
 import { classifyMedia } from '../operators/classifyMedia.js';
@@ -89,6 +89,26 @@ export interface SendOptions {
   connectTelegram?: () => Promise<TelegramConnection>;
   /** The archive as shown in messages and manifests. Default: `path`, an address redacted. */
   name?: string;
+  /**
+   * Stops the run when it aborts (the CLI's SIGINT and SIGTERM): every read, retry and wait ends,
+   * the album on its way is abandoned and its temp files deleted, the manifest is saved as it
+   * stands (with the upload progress made since its last save), the archive is closed and the lock
+   * released; then the Observable completes. A stop while the archive is still opening ends the
+   * opening's requests and waits too. Unsubscribing does the same clean-up (without the save)
+   * without it being waited for. Default: never stopped.
+   */
+  signal?: AbortSignal;
+}
+
+/** Emits once when `signal` aborts (at once if it already has); never without one. */
+function aborted(signal: AbortSignal | undefined): Observable<void> {
+  if (!signal) return NEVER;
+  return new Observable<void>((subscriber) => {
+    const abort = () => subscriber.next();
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    return () => signal.removeEventListener('abort', abort);
+  });
 }
 
 /**
@@ -153,8 +173,12 @@ interface OpenRun {
   readonly unlock: () => Promise<void>;
 }
 
-/** Takes the archive's lock, opens it and loads its manifest; on failure lets go of both. */
-async function openRun(path: string, options: SendOptions): Promise<OpenRun> {
+/**
+ * Takes the archive's lock, opens it and loads its manifest; on failure lets go of both.
+ *
+ * @param signal Ends the opening's requests and waits (a server answering 503 with `Retry-After`).
+ */
+async function openRun(path: string, options: SendOptions, signal: AbortSignal): Promise<OpenRun> {
   const state = resolve(options.state);
   const paths = archiveStatePaths(state, path);
   // The lock is taken before the archive is opened, so that two runs never share a download.
@@ -170,6 +194,7 @@ async function openRun(path: string, options: SendOptions): Promise<OpenRun> {
           state,
           ...(options.http ? { http: options.http } : {}),
           ...(options.connectTelegram ? { connectTelegram: options.connectTelegram } : {}),
+          signal,
         });
     const manifest = await loadManifest(paths.manifest, archive, path, options);
     if (archive.entryCount !== undefined) manifest.data.entryCount = archive.entryCount;
@@ -189,27 +214,38 @@ async function openRun(path: string, options: SendOptions): Promise<OpenRun> {
 
 /**
  * The run, once open. Unsubscribing while it is still opening (a slow download link, a `/cancel`
- * from the bot) lets go of the archive and the lock as soon as the opening ends, so that a later
- * run in the same process is not locked out.
+ * from the bot) ends the opening's requests and waits, and lets go of the archive and the lock as
+ * soon as the opening ends, so that a later run in the same process is not locked out. A stop
+ * (`options.signal`) does the same, and completes without a run once it has let go.
  */
 function openedRun(path: string, options: SendOptions): Observable<OpenRun> {
   return new Observable<OpenRun>((subscriber) => {
-    let abandoned = false;
-    openRun(path, options).then(
+    const opening = new AbortController();
+    let opened = false;
+    const stop = () => opening.abort();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    if (options.signal?.aborted) stop();
+    openRun(path, options, opening.signal).then(
       (run) => {
-        if (!abandoned) {
+        options.signal?.removeEventListener('abort', stop);
+        if (!opening.signal.aborted) {
+          opened = true;
           subscriber.next(run);
           subscriber.complete();
           return;
         }
         void rm(run.tmp, { recursive: true, force: true })
           .then(() => run.archive.close?.())
-          .then(run.unlock);
+          .then(run.unlock)
+          .finally(() => subscriber.complete());
       },
-      (error: unknown) => subscriber.error(error),
+      // An opening that was stopped fails as it ends (an AbortError, or what that caused): that is
+      // no error of the run's, and it has let go of the lock already.
+      (error: unknown) => (opening.signal.aborted ? subscriber.complete() : subscriber.error(error)),
     );
     return () => {
-      abandoned = true;
+      if (!opened) opening.abort();
+      options.signal?.removeEventListener('abort', stop);
     };
   });
 }
@@ -284,20 +320,29 @@ export function send(path: string, options: SendOptions): Observable<Step> {
           for (const entry of entriesOf(step)) entry.release();
         }),
       );
-      const closeArchive = async () => archive.close?.();
+      let released: Promise<void> | undefined;
+      // Once, however the run ends: an error or an unsubscription starts it from `finalize`, and a
+      // stop then waits for that same clean-up.
+      const letGo = () => (released ??= rm(tmp, { recursive: true, force: true }).then(async () => archive.close?.()).then(unlock));
       const cleanUp = defer(async () => {
         manifest.data.completedAt = new Date().toISOString();
         await manifest.save();
-        await rm(tmp, { recursive: true, force: true });
-        await closeArchive();
-        await unlock();
+        await letGo();
       }).pipe(ignoreElements());
-      // On error or unsubscription the same clean-up runs without being waited for.
-      return concat(of(opened), steps, cleanUp).pipe(
+      // The manifest is consistent at every moment; saved once more, it keeps the upload progress
+      // made since its last save (saved at most every 2 s while parts go up). The save comes
+      // before the lock is let go, so that it cannot land over the manifest of a next run.
+      const stopped = defer(async () => {
+        if (!released) await manifest.save().catch(() => undefined);
+        await letGo();
+      }).pipe(ignoreElements());
+      const run = concat(of(opened), steps, cleanUp).pipe(
+        takeUntil(aborted(options.signal)),
         finalize(() => {
-          void rm(tmp, { recursive: true, force: true }).then(closeArchive).then(unlock);
+          if (!options.signal?.aborted) void letGo();
         }),
       );
+      return concat(run, defer(() => (options.signal?.aborted ? stopped : EMPTY)));
     }),
   );
 }

@@ -76,6 +76,13 @@ function signalExitCode(signal: NodeJS.Signals): number {
   return signal === 'SIGINT' ? exitCodes.interrupted : exitCodes.terminated;
 }
 
+/**
+ * Milliseconds a run stopped by a signal is given to let go (delete its temp files, save the
+ * manifest, release the lock, close the destination) before it exits anyway: the promise is to
+ * end within 2 s whatever it was waiting for. What is left undone, the next run does.
+ */
+const stopGrace = 1_500;
+
 function unreadableSummary(error: ArchiveError): Summary {
   const failed = [{ entry: '(the whole archive)', reason: 'unreadable', detail: error.reason }];
   return { source: error.archive, entries: null, delivered: 0, deliveredBytes: 0, albums: 0, directories: 0, skipped: [], failed };
@@ -85,12 +92,20 @@ function unreadableSummary(error: ArchiveError): Summary {
  * Runs `unspool send`: the pipeline over one archive into the sink, with progress on a terminal,
  * errors as one line each on stderr, and the summary on stdout.
  *
- * @return The exit code: 0 all delivered or deliberately skipped, 1 some failed.
+ * SIGINT or SIGTERM stops the run (see `SendOptions.signal`): the summary is printed, with a line
+ * saying how to resume, and the exit code is 130 or 143. If letting go takes longer than 1.5 s
+ * (a destination that does not answer its close, say), the process exits then with the same
+ * code, saying so. A second signal exits at once.
+ *
+ * @param open Opens the destination. Default: `openSink`; tests pass a recorded Telegram.
+ * @return The exit code: 0 all delivered or deliberately skipped, 1 some failed, 130/143 stopped.
  */
-export async function sendCommand(archive: string, options: SendCommandOptions): Promise<number> {
+export async function sendCommand(archive: string, options: SendCommandOptions, open: typeof openSink = openSink): Promise<number> {
   const log = logger(options.verbose);
   const progress = progressDisplay();
-  const sink = await openSink(options.to, {
+  // A URL's query string often holds a token: it is never printed.
+  const shown = isHttpUrl(archive) ? redactUrl(archive) : archive;
+  const sink = await open(options.to, {
     state: options.state,
     ...(options.caption !== undefined ? { caption: options.caption } : {}),
     split: options.split ?? false,
@@ -102,9 +117,12 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
   let manifestFile: string | undefined;
   let newThisRun = 0;
   let stoppedBy: NodeJS.Signals | undefined;
+  /** Whether the line saying how to resume is written. */
+  let told = false;
+  const stopping = new AbortController();
   try {
     await new Promise<void>((resolve, reject) => {
-      const subscription = send(archive, {
+      send(archive, {
         sink,
         state: options.state,
         albumSize: options.albumSize,
@@ -115,6 +133,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
         retryFailed: options.retryFailed,
         password: options.password,
         restart: options.restart,
+        signal: stopping.signal,
       }).subscribe({
         next(step) {
           if (step.kind === 'opened') manifestFile = step.manifestFile;
@@ -126,13 +145,17 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
         complete: resolve,
       });
       // The manifest is consistent at every moment, so stopping is only a matter of abandoning the
-      // current write and album (their clean-up runs as the pipeline is unsubscribed). A second
-      // signal exits at once.
+      // current write and album; the pipeline completes once it has let go. A second signal exits
+      // at once.
       const stop = (signal: NodeJS.Signals) => {
         if (stoppedBy) process.exit(signalExitCode(signal));
         stoppedBy = signal;
-        subscription.unsubscribe();
-        resolve();
+        // Unreferenced: when everything has let go, the process ends without waiting for it.
+        setTimeout(() => {
+          if (!told) process.stderr.write(`unspool: ${shown}: stopped by ${signal}; letting go took over ${stopGrace / 1000} s, so it exits now; run the same command again to resume\n`);
+          process.exit(signalExitCode(signal));
+        }, stopGrace).unref();
+        stopping.abort();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
@@ -145,10 +168,9 @@ export async function sendCommand(archive: string, options: SendCommandOptions):
     progress.stop();
     await sink.close?.();
   }
-  // A URL's query string often holds a token: it is never printed.
-  const shown = isHttpUrl(archive) ? redactUrl(archive) : archive;
   if (stoppedBy) {
     process.stderr.write(`unspool: ${shown}: stopped by ${stoppedBy}; run the same command again to resume\n`);
+    told = true;
   }
   // Stopped before the archive was even open: nothing was done, and there is no summary to give.
   if (stoppedBy && !manifestFile) return signalExitCode(stoppedBy);

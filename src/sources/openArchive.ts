@@ -34,6 +34,11 @@ export interface OpenArchiveOptions {
    * environment or `<state>/config.env`.
    */
   connectTelegram?: () => Promise<TelegramConnection>;
+  /**
+   * Ends the opening early: its requests, retries and waits (a `Retry-After`, free space for a
+   * download) stop, and it rejects. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -56,15 +61,15 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
   // Before addresses: a message's t.me link is an address too.
   if (isTelegramDocumentName(path)) {
     const { openTelegramArchive } = await import('./telegram/openTelegramArchive.js');
-    return openTelegramArchive(path, name, { state: options.state ?? '.', ...(options.connectTelegram ? { connect: options.connectTelegram } : {}) });
+    return openTelegramArchive(path, name, { state: options.state ?? '.', ...(options.connectTelegram ? { connect: options.connectTelegram } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   }
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
-    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}) });
+    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   }
   if (isTorboxName(path)) {
     const { openTorboxArchive } = await import('./torbox/openTorboxArchive.js');
-    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}) });
+    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   }
   let format;
   try {
@@ -73,5 +78,5 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
     throw new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
   }
   if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
-  return openSourceArchive(fileSource(path), name, format);
+  return openSourceArchive(fileSource(path), name, format, options.signal);
 }

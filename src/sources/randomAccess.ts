@@ -25,6 +25,15 @@ export function abortable(stream: Readable, signal: AbortSignal | undefined): Re
   return signal ? addAbortSignal(signal, stream) : stream;
 }
 
+/**
+ * A view of `source` whose every stream ends when `signal` aborts: for a reader that asks for
+ * streams itself (`unzipper`'s central-directory reader), while it opens an archive.
+ */
+export function boundTo(source: RandomAccessSource, signal: AbortSignal | undefined): RandomAccessSource {
+  if (!signal) return source;
+  return { size: () => source.size(), stream: (offset, length) => source.stream(offset, length, signal) };
+}
+
 /** Read size for archive files: large enough that a stored entry streams at disk speed. */
 const readChunk = 256 * 1024;
 

@@ -5,9 +5,13 @@ import { type RandomAccessSource, readBytes } from './randomAccess.js';
 /** Bytes read to tell the format: the first tar header, even behind a gzip header. */
 const formatHeadBytes = 4096;
 
-/** The format of the archive a source holds, told from its first bytes; `undefined` for anything else. */
-export async function formatOfSource(source: RandomAccessSource): Promise<ArchiveFormat | undefined> {
-  return formatOf(await readBytes(source, 0, formatHeadBytes));
+/**
+ * The format of the archive a source holds, told from its first bytes; `undefined` for anything else.
+ *
+ * @param signal Ends the read early.
+ */
+export async function formatOfSource(source: RandomAccessSource, signal?: AbortSignal): Promise<ArchiveFormat | undefined> {
+  return formatOf(await readBytes(source, 0, formatHeadBytes, signal));
 }
 
 /**
@@ -18,8 +22,9 @@ export async function formatOfSource(source: RandomAccessSource): Promise<Archiv
  * @param source The archive's bytes.
  * @param name The archive as it may be shown.
  * @param format Its format, from {@link formatOfSource} or `detectFormat`.
+ * @param signal Ends the opening's reads early (not the entries' reads, which end with their own).
  */
-export async function openSourceArchive(source: RandomAccessSource, name: string, format: ArchiveFormat): Promise<Archive> {
-  if (format === 'zip') return (await import('./zipArchive.js')).openZip(source, name);
-  return (await import('./tarArchive.js')).openTarSource(source, name, format === 'tar.gz');
+export async function openSourceArchive(source: RandomAccessSource, name: string, format: ArchiveFormat, signal?: AbortSignal): Promise<Archive> {
+  if (format === 'zip') return (await import('./zipArchive.js')).openZip(source, name, signal);
+  return (await import('./tarArchive.js')).openTarSource(source, name, format === 'tar.gz', signal);
 }

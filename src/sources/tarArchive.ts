@@ -126,10 +126,11 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
  * @param source The archive's bytes.
  * @param name The archive as the user named it, for messages.
  * @param gzip Whether the archive is gzip-compressed.
+ * @param signal Ends the reading of its first bytes early.
  */
-export async function openTarSource(source: RandomAccessSource, name: string, gzip: boolean): Promise<Archive> {
+export async function openTarSource(source: RandomAccessSource, name: string, gzip: boolean, signal?: AbortSignal): Promise<Archive> {
   const size = await source.size();
-  const head = await readBytes(source, 0, 64 * 1024);
+  const head = await readBytes(source, 0, 64 * 1024, signal);
   return {
     name,
     format: gzip ? 'tar.gz' : 'tar',

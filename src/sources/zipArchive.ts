@@ -9,7 +9,7 @@ import { findEndOfCentralDirectory, scanCentralDirectory } from './centralDirect
 import { decodeZipName } from './cp437.js';
 import type { Archive } from './archive.js';
 import { createLease } from './lease.js';
-import { type RandomAccessSource, readBytes } from './randomAccess.js';
+import { boundTo, type RandomAccessSource, readBytes } from './randomAccess.js';
 import { encryptionHeaderSize, WrongPasswordError, zipDecryption } from './zipCrypto.js';
 
 /** The fields of an `unzipper` central-directory record that unspool uses. */
@@ -177,10 +177,12 @@ async function openDirectory(source: RandomAccessSource, archive: string): Promi
  *
  * @param source The archive's bytes (a local file, or any random-access source).
  * @param name The archive as the user named it, for messages.
+ * @param signal Ends the reading of the central directory early.
  */
-export async function openZip(source: RandomAccessSource, name: string): Promise<Archive> {
-  const { directory, size } = await openDirectory(source, name);
-  const scan = await scanCentralDirectory(source, directory.offsetToStartOfCentralDirectory, directory.sizeOfCentralDirectory);
+export async function openZip(source: RandomAccessSource, name: string, signal?: AbortSignal): Promise<Archive> {
+  const opening = boundTo(source, signal);
+  const { directory, size } = await openDirectory(opening, name);
+  const scan = await scanCentralDirectory(opening, directory.offsetToStartOfCentralDirectory, directory.sizeOfCentralDirectory);
   return {
     name,
     format: 'zip',

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { abortable } from '../randomAccess.js';
 import type { HttpSource } from './httpSource.js';
 import { openHttpStream } from './httpStream.js';
 import type { HttpSourceConfig } from './remoteFile.js';
@@ -22,10 +23,11 @@ import type { HttpSourceConfig } from './remoteFile.js';
  * then checked, and its byte count grows).
  * @param file Where the copy goes.
  * @param config As for `openHttpSource`, when `from` is an address.
+ * @param signal Ends the download early.
  * @return The number of bytes written.
  */
-export async function downloadToFile(from: string | HttpSource, file: string, config: HttpSourceConfig = {}): Promise<number> {
-  const body = typeof from === 'string' ? openHttpStream(from, config) : from.stream(0);
+export async function downloadToFile(from: string | HttpSource, file: string, config: HttpSourceConfig = {}, signal?: AbortSignal): Promise<number> {
+  const body = typeof from === 'string' ? abortable(openHttpStream(from, config), signal) : from.stream(0, undefined, signal);
   const out = createWriteStream(file);
   await pipeline(body, out);
   return out.bytesWritten;

@@ -68,8 +68,8 @@ async function readHead(file: RemoteFile, response: Response, limit: number): Pr
  * differently). A 206 with `Content-Range: bytes 0-0/<total>` means ranges work and gives the
  * length; a 200 means they do not, and its first 64 KiB are kept.
  */
-async function probe(file: RemoteFile): Promise<Probe> {
-  const response = await file.get({ range: 'bytes=0-0' }, new AbortController().signal);
+async function probe(file: RemoteFile, signal: AbortSignal): Promise<Probe> {
+  const response = await file.get({ range: 'bytes=0-0' }, signal);
   const nothing = { head: Buffer.alloc(0), headIsWhole: false };
   const encoding = response.headers.get('content-encoding');
   if (response.status === 206 && encoding !== null && encoding.toLowerCase() !== 'identity') {
@@ -131,12 +131,20 @@ const bufferStream = (bytes: Buffer) => Readable.from(bytes.length ? [bytes] : [
  * @param url An `http://` or `https://` address.
  * @param config Attempts (default 5), backoff (default 1 000 ms), the wait function, the redirect
  * cap (default 10), the fetch to use, and `resolveUrl` for a link that expires.
+ * @param signal Ends the probe early: its request, and the waits between its attempts.
  * @return The source; `ranged` says whether the server answers ranges.
  * @throws HttpSourceError if the server cannot be reached or answers with an error.
  */
-export async function openHttpSource(url: string, config: HttpSourceConfig = {}): Promise<HttpSource> {
+export async function openHttpSource(url: string, config: HttpSourceConfig = {}, signal: AbortSignal = new AbortController().signal): Promise<HttpSource> {
   const file = remoteFile(url, config);
-  const { ranged, head, headIsWhole } = await retrying(retryBudget(file.settings), () => probe(file));
+  const { ranged, head, headIsWhole } = await retrying(
+    retryBudget(file.settings),
+    () => {
+      signal.throwIfAborted();
+      return probe(file, signal);
+    },
+    signal,
+  );
   return {
     ranged,
     length: file.length,

@@ -21,6 +21,8 @@ export interface RemoteArchiveOptions {
   readonly http?: HttpSourceConfig;
   /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
   readonly room?: DownloadRoom;
+  /** Ends the opening early: its requests, retries and waits. Default: none. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -65,12 +67,12 @@ function stoppingOnFailure(archive: Archive, source: HttpSource, remote: RemoteO
 }
 
 /** A zip from a server without ranges: downloaded whole into `downloads`, read there, deleted by `close`. */
-async function openDownloadedZip(source: HttpSource, name: string, remote: RemoteOrigin, downloads: string, room: DownloadRoom | undefined): Promise<Archive> {
+async function openDownloadedZip(source: HttpSource, name: string, remote: RemoteOrigin, downloads: string, room: DownloadRoom | undefined, signal: AbortSignal | undefined): Promise<Archive> {
   await mkdir(downloads, { recursive: true });
-  if (room) await roomForDownload(downloads, await source.size(), room, name);
+  if (room) await roomForDownload(downloads, await source.size(), room, name, signal);
   const file = join(downloads, `${createHash('sha256').update(remote.url).digest('hex').slice(0, 16)}.zip`);
   try {
-    await opening(name, source, () => downloadToFile(source, file));
+    await opening(name, source, () => downloadToFile(source, file, {}, signal));
     const archive = await opening(name, undefined, () => openSourceArchive(fileSource(file), name, 'zip'));
     let closed = false;
     return {
@@ -97,11 +99,12 @@ async function openDownloadedZip(source: HttpSource, name: string, remote: Remot
  *
  * @param url The address (it may hold a token in its query string: it is never shown).
  * @param name The archive as it may be shown (the address redacted).
- * @param options The downloads folder and the HTTP settings.
+ * @param options The downloads folder, the HTTP settings, and the signal that ends the opening.
  * @throws ArchiveError when the file cannot be fetched or is not a zip, tar or tar.gz archive.
  */
 export async function openRemoteArchive(url: string, name: string, options: RemoteArchiveOptions): Promise<Archive> {
-  const source = await opening(name, undefined, () => openHttpSource(url, options.http));
+  const { signal } = options;
+  const source = await opening(name, undefined, () => openHttpSource(url, options.http, signal));
   const remote: RemoteOrigin = {
     url: urlWithoutQuery(url),
     ranged: source.ranged,
@@ -111,8 +114,8 @@ export async function openRemoteArchive(url: string, name: string, options: Remo
       return source.bytesFetched;
     },
   };
-  const format = await opening(name, source, () => formatOfSource(source));
+  const format = await opening(name, source, () => formatOfSource(source, signal));
   if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
-  if (format === 'zip' && !source.ranged) return openDownloadedZip(source, name, remote, options.downloads, options.room);
-  return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format)), source, remote);
+  if (format === 'zip' && !source.ranged) return openDownloadedZip(source, name, remote, options.downloads, options.room, signal);
+  return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format, signal)), source, remote);
 }

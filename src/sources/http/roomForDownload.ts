@@ -21,8 +21,9 @@ export interface DownloadRoom {
  * @param folder Where the download goes.
  * @param bytes Its size; 0 when the server did not say (then nothing is checked).
  * @param name The archive, for the message.
+ * @param signal Ends the wait early (rejecting with an `AbortError`).
  */
-export async function roomForDownload(folder: string, bytes: number, room: DownloadRoom, name: string): Promise<void> {
+export async function roomForDownload(folder: string, bytes: number, room: DownloadRoom, name: string, signal?: AbortSignal): Promise<void> {
   if (bytes <= 0) return;
   const need = bytes + room.minFree;
   for (;;) {
@@ -35,6 +36,6 @@ export async function roomForDownload(folder: string, bytes: number, room: Downl
       );
     }
     if (free >= need) return;
-    await sleep(room.recheckEvery);
+    await sleep(room.recheckEvery, undefined, { signal });
   }
 }
