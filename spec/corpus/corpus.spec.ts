@@ -1,7 +1,7 @@
 /**
- * The shared conformance corpus (`../shared/corpus/yauzl`: real-world zips collected by the yauzl
- * project, which nobody on this project wrote), sent through the built CLI one archive at a time, in
- * a fresh workspace each. It checks what `../shared/tools/check-corpus` checks, inside `npm test`:
+ * The conformance corpus (`spec/corpus/yauzl`: real-world zips collected by the yauzl project, which
+ * nobody on this project wrote; see `spec/corpus/README.md`), sent through the built CLI one archive
+ * at a time, in a fresh workspace each. It checks what the corpus README expects:
  *
  * - for every archive: an exit code of 0, 1 or 3 that matches the JSON summary (the last stdout
  *   line), every entry accounted for, a reason for every skipped or failed entry, one stderr line
@@ -17,10 +17,11 @@
  *   outcome (the `outcomes` table). Where unspool does not behave so today, `knownBugs` says why, and
  *   the test is expected to fail until it is fixed.
  *
- * The corpus folder is listed when the spec loads, so archives added to it are tested too.
+ * The corpus folder is listed when the spec loads, so archives added to it are tested too; a missing
+ * or empty folder fails the spec as it loads, so that its cases cannot silently drop out of a run.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
@@ -31,16 +32,17 @@ import { sha256 } from '../support/sampleBytes.js';
 import { zipCryptoDecrypt } from '../support/zipCrypto.js';
 import { createWorkspace, type DeliveredAlbum, deliveredFiles, filesUnder, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
 
-const corpus = resolve('..', 'shared', 'corpus');
-const yauzl = join(corpus, 'yauzl');
+const yauzl = resolve('spec', 'corpus', 'yauzl');
 
-/** The `.zip` files of a corpus folder, sorted; none if the folder is missing (a test says so). */
+/**
+ * The `.zip` files of a corpus folder, sorted. A missing folder or one without archives throws as
+ * the spec loads: the corpus is part of the repository, and a run without it must not pass.
+ */
 function zipsIn(folder: string): string[] {
-  try {
-    return readdirSync(join(yauzl, folder)).filter((name) => name.endsWith('.zip')).sort().map((name) => `${folder}/${name}`);
-  } catch {
-    return [];
-  }
+  const path = join(yauzl, folder);
+  const zips = (existsSync(path) ? readdirSync(path) : []).filter((name) => name.endsWith('.zip')).sort().map((name) => `${folder}/${name}`);
+  if (zips.length === 0) throw new Error(`no .zip in ${path}: the conformance corpus is missing (see spec/corpus/README.md)`);
+  return zips;
 }
 
 const successes = zipsIn('success');
@@ -274,9 +276,8 @@ function inflated(raw: Buffer, method: number, size: number): Buffer | undefined
  * The SHA-256 of every non-empty entry of a zip whose bytes check out against a CRC-32 and size that
  * the archive declares for it, in its local header or in a central directory record pointing at it:
  * the only bytes that a correct reader may deliver from a broken archive. Local headers are found by
- * scanning, as a streaming reader would. (`verifiable_shas` of `../shared/tools/yauzl_expect.py`,
- * which gives the same digests for every archive of the corpus; zip64 sizes are not read, so a zip64
- * entry would count as unverified.)
+ * scanning, as a streaming reader would. (Zip64 sizes are not read, so a zip64 entry would count
+ * as unverified.)
  */
 function verifiableDigests(zip: Buffer): Set<string> {
   const central = new Map<number, Claim[]>();
@@ -436,7 +437,7 @@ function byEntry(a: { entry: string }, b: { entry: string }): number {
   return a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0;
 }
 
-describe('the shared conformance corpus', () => {
+describe('the conformance corpus', () => {
   it('is there, with archives that must succeed and archives that must fail', () => {
     expect(successes.length, `no success/*.zip in ${yauzl}`).toBeGreaterThan(0);
     expect(failures.length, `no failure/*.zip in ${yauzl}`).toBeGreaterThan(0);
@@ -454,7 +455,7 @@ describe('the shared conformance corpus', () => {
   });
 });
 
-describe.concurrent('unspool send on the shared conformance corpus', () => {
+describe.concurrent('unspool send on the conformance corpus', () => {
   describe.each([...successes, ...failures])('%s', (archive) => {
     const run = runBeforeAll(archive);
 
