@@ -21,6 +21,8 @@ export interface CliProcess {
   readonly exited: Promise<CliExit>;
   /** Whether it is still running. */
   running(): boolean;
+  /** What it has written so far. */
+  output(): { readonly stdout: string; readonly stderr: string };
   /** Sends a signal to the whole process group: a power cut for SIGKILL, Ctrl-C for SIGINT. */
   killGroup(signal: NodeJS.Signals): void;
   /** Sends a signal to the process alone, as `kill <pid>` does. */
@@ -36,10 +38,11 @@ const live = new Set<CliProcess>();
  *
  * @param args The CLI's arguments.
  * @param env Variables to add (`UNSPOOL_CRASH_AT`, `TMPDIR`, …).
+ * @param script The built script to run instead of the CLI (a child entry of a spec).
  */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: build with \`npx tsc -p .\` first`);
-  const child: ChildProcess = spawn(process.execPath, [cliPath, ...args], {
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, script = cliPath): CliProcess {
+  if (!existsSync(script)) throw new Error(`${script} is missing: build with \`npx tsc -p .\` first`);
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], {
     detached: true,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,6 +74,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
       });
     }),
     running: () => !ended,
+    output: () => ({ stdout, stderr }),
     killGroup: (signal) => signalGroup(signal, -pid),
     kill: (signal) => signalGroup(signal, pid),
   };
