@@ -214,6 +214,23 @@ describe('unspool send stopped by a signal, in every state it waits in', () => {
       // at most every 2 s), so they are not sent again.
       expect(partsLogOf(serverFile).length - sentBefore).toBeLessThanOrEqual(22 - 6);
     });
+
+    it.each(signals)('ends within 2 s on %s, with %i, when closing the destination hangs, saying so', async (signal, code) => {
+      const archive = join(workspace.root, 'mixed.zip');
+      await writeArchive('zip', archive, files);
+      const cli = startTelegram(archive, { floodWait: 600, closeHangs: true });
+      await until(cli, () => cli.output().stderr.includes('"event":"flood-wait"'), 'flood wait');
+      const { exit, elapsed } = await stop(cli, signal);
+      expect(exit.code).toBe(code);
+      expect(elapsed).toBeLessThan(promised);
+      expect(exit.stderr.split('\n')).toContain(
+        `unspool: ${archive}: stopped by ${signal}; letting go took over 1.5 s, so it exits now; run the same command again to resume`,
+      );
+      // The pipeline had let go before the destination was closed.
+      expect(await filesUnder(join(workspace.state, 'tmp'))).toEqual([]);
+      expect(await readdir(join(workspace.state, 'locks'))).toEqual([]);
+      await expectResumedIntoTelegram(archive, files);
+    });
   });
 
   it.todo('ends within 2 s while waiting for the network (Telegram unreachable)');

@@ -28,6 +28,8 @@ export interface TelegramSendPlan {
   readonly floodWait?: number;
   /** Milliseconds each `upload.saveBigFilePart` waits before it is answered. */
   readonly partDelay?: number;
+  /** Closing the destination never ends (a disconnect that hangs), and keeps nothing running. */
+  readonly closeHangs?: boolean;
 }
 
 const plan = JSON.parse(process.argv[2]!) as TelegramSendPlan;
@@ -54,7 +56,14 @@ const options = {
   restart: false,
   json: true,
   verbose: true,
+  networkWait: 60,
 };
 process.exitCode = await sendCommand(plan.archive, options, async (_to, settings) =>
-  telegramSink({ client: recorder.client, peer: new Api.InputPeerSelf(), chat: 'me', ...(settings.onFloodWait ? { onFloodWait: settings.onFloodWait } : {}) }),
+  telegramSink({
+    client: recorder.client,
+    peer: new Api.InputPeerSelf(),
+    chat: 'me',
+    ...(settings.onFloodWait ? { onFloodWait: settings.onFloodWait } : {}),
+    ...(plan.closeHangs ? { disconnect: () => new Promise<void>(() => {}) } : {}),
+  }),
 );

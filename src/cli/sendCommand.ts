@@ -119,6 +119,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions, 
   let stoppedBy: NodeJS.Signals | undefined;
   /** Whether the line saying how to resume is written. */
   let told = false;
+  let grace: NodeJS.Timeout | undefined;
   const stopping = new AbortController();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -150,11 +151,13 @@ export async function sendCommand(archive: string, options: SendCommandOptions, 
       const stop = (signal: NodeJS.Signals) => {
         if (stoppedBy) process.exit(signalExitCode(signal));
         stoppedBy = signal;
-        // Unreferenced: when everything has let go, the process ends without waiting for it.
-        setTimeout(() => {
+        // Referenced while letting go, so that a step that hangs on a promise alone still ends here
+        // (else the event loop would empty and Node exit with 13); then unreferenced, once the resume
+        // line is written, so that the process ends as soon as nothing else keeps it.
+        grace = setTimeout(() => {
           if (!told) process.stderr.write(`unspool: ${shown}: stopped by ${signal}; letting go took over ${stopGrace / 1000} s, so it exits now; run the same command again to resume\n`);
           process.exit(signalExitCode(signal));
-        }, stopGrace).unref();
+        }, stopGrace);
         stopping.abort();
       };
       process.on('SIGINT', stop);
@@ -171,6 +174,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions, 
   if (stoppedBy) {
     process.stderr.write(`unspool: ${shown}: stopped by ${stoppedBy}; run the same command again to resume\n`);
     told = true;
+    grace?.unref();
   }
   // Stopped before the archive was even open: nothing was done, and there is no summary to give.
   if (stoppedBy && !manifestFile) return signalExitCode(stoppedBy);
