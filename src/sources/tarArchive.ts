@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { constants, createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import type { Entry, EntryBytes, EntryKind } from '../entry.js';
+import type { Entry, EntryBytes } from '../entry.js';
 import { ArchiveError, describeError } from '../errors.js';
 import { mediaTypeOf } from '../mediaType.js';
 import type { Archive, EntriesConfig } from './archive.js';
 import { TarBrokenError } from './tarBrokenError.js';
+import { type TarEntryHeader, TarHeaderScan } from './tarHeaderScan.js';
+import { expandSparse } from './tarSparse.js';
 import { createLease } from './lease.js';
 import { watchTarEnd } from './tarEndMarker.js';
 import { type RandomAccessSource, readBytes } from './randomAccess.js';
@@ -16,32 +18,34 @@ import { type RandomAccessSource, readBytes } from './randomAccess.js';
 /** Output buffer of gunzip: 4× zlib's 16 KiB default, for fewer writes (64 KiB: larger ones cost RSS). */
 const gunzipChunk = 64 * 1024;
 
-function kindOf(type: tar.Header['type'] | undefined): EntryKind {
-  switch (type) {
-    case 'file':
-    case 'contiguous-file':
-    case undefined:
-      return 'file';
-    case 'directory':
-      return 'directory';
-    case 'symlink':
-      return 'symlink';
-    case 'link':
-      return 'hardlink';
-    default:
-      return 'other';
-  }
+/**
+ * v7 headers have no `ustar` magic, and tar-stream refuses them unless told otherwise (an option
+ * that its type declarations leave out).
+ */
+const extractOptions = { allowUnknownFormat: true } as unknown as Parameters<typeof tar.extract>[0];
+
+/**
+ * Reads what is left of an entry so that the tar stream can move on to the next header. A
+ * directory has nothing to read: tar-stream gives it no data, whatever size its header declares,
+ * and its stream would never end.
+ */
+async function drain(stream: AsyncIterable<unknown>, header: TarEntryHeader): Promise<void> {
+  if (header.kind === 'directory') return;
+  for await (const chunk of stream) void chunk;
 }
 
-/** Reads what is left of an entry so that the tar stream can move on to the next header. */
-async function drain(stream: AsyncIterable<unknown>): Promise<void> {
-  for await (const chunk of stream) void chunk;
+/** An entry's bytes: what tar-stream reads, expanded to the real file for a GNU sparse file. */
+function entryBytes(stored: AsyncIterable<Uint8Array>, header: TarEntryHeader): EntryBytes {
+  if (!header.sparse) return stored as unknown as EntryBytes;
+  return Readable.from(expandSparse(stored[Symbol.asyncIterator](), header.sparse), { objectMode: false });
 }
 
 /**
  * The entries of a tar or tar.gz stream, read with `tar-stream` strictly in order: the next header
  * is not read until the current entry has been released and its bytes consumed (what the pipeline
- * did not read is drained here). Pax and GNU long names are decoded by tar-stream.
+ * did not read is drained here). Every header is read first by a {@link TarHeaderScan} on the way
+ * to tar-stream, so that v7, signed-checksum, Solaris and old GNU sparse headers are read as Python's
+ * `tarfile` reads them, names are decoded from their raw bytes, and GNU sparse files are expanded.
  *
  * A stream that breaks before the first entry errors with an {@link ArchiveError}; one that breaks
  * later errors with a {@link TarBrokenError} naming the first entry that was lost.
@@ -49,7 +53,8 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
  */
 function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, gzip: boolean, { skip = () => false }: EntriesConfig): Observable<Entry> {
   return new Observable((subscriber) => {
-    const extract = tar.extract();
+    const extract = tar.extract(extractOptions);
+    const scan = new TarHeaderScan();
     const stopped = new AbortController();
     let releaseCurrent = () => {};
     let index = 0;
@@ -63,14 +68,15 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
       tarBytes.on('close', () => source.destroy());
     }
     const end = watchTarEnd(tarBytes);
-    const piping = pipeline(tarBytes, extract).catch(() => {
+    const piping = pipeline(tarBytes, scan, extract).catch(() => {
       // The same error surfaces through the extract iterator below, with the entry index.
     });
     (async () => {
       for await (const stream of extract) {
-        const header = stream.header;
+        const header = scan.headerAt(stream.offset);
+        if (!header) throw new Error(`tar-stream read a header at byte ${stream.offset} that the header pre-pass did not`);
         if (skip(index)) {
-          await drain(stream);
+          await drain(stream, header);
           index++;
           continue;
         }
@@ -81,22 +87,23 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
           archive,
           index,
           name: header.name,
-          size: header.size ?? 0,
-          kind: kindOf(header.type),
+          size: header.size,
+          kind: header.kind,
           media: mediaTypeOf(header.name),
           encrypted: false,
+          ...(header.problem && { problem: header.problem }),
           open() {
             stream.once('end', () => {
               consumed = true;
             });
-            return stream as unknown as EntryBytes;
+            return entryBytes(stream as AsyncIterable<Uint8Array>, header);
           },
           release: lease.release,
         };
         subscriber.next(entry);
         await lease.released;
         if (subscriber.closed) return;
-        if (!consumed) await drain(stream);
+        if (!consumed) await drain(stream, header);
         index++;
       }
       await piping;
