@@ -128,6 +128,20 @@ describe('torboxClient', () => {
     expect(fake.calls('torrents/requestdl').map((call) => call.status)).toEqual([429, 429, 200]);
   });
 
+  it('ends a call at once when its signal aborts in a Retry-After, asking nothing more', async () => {
+    fake.server.fault({ status: 429, headers: { 'retry-after': '30' } }, (request) => request.path === '/v1/api/torrents/mylist', Infinity);
+    const realClient = torboxClient({ apiKey: fake.key, apiBase: fake.apiBase });
+    const stop = new AbortController();
+    const call = realClient.describe(torrent, stop.signal);
+    while (fake.calls('torrents/mylist').length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const start = performance.now();
+    stop.abort();
+    const error = await failure(call);
+    expect(performance.now() - start).toBeLessThan(100);
+    expect((error as Error).name).toBe('AbortError');
+    expect(fake.calls('torrents/mylist')).toHaveLength(1);
+  });
+
   it('gives up on 429 after the attempts with one line saying to wait', async () => {
     fake.server.fault({ status: 429, headers: { 'retry-after': '3' } }, (request) => request.path === '/v1/api/torrents/mylist', Infinity);
     const error = await failure(client.describe(torrent));

@@ -16,6 +16,8 @@ export interface TorboxArchiveOptions {
   readonly room?: DownloadRoom;
   /** Where `TORBOX_API_KEY` and `TORBOX_API_BASE` are read. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Ends the opening early: Torbox's API calls, the download's requests, and every wait between them. */
+  readonly signal?: AbortSignal;
 }
 
 function notFinished(download: TorboxDownload): TorboxError {
@@ -60,15 +62,17 @@ export async function openTorboxArchive(path: string, name: string, options: Tor
   try {
     const { attempts, backoff, wait, fetch } = options.http ?? {};
     const client = torboxClientFromEnv(options.env ?? process.env, { attempts, backoff, wait, fetch });
-    const download = await client.describe(item);
+    const { signal } = options;
+    const download = await client.describe(item, signal);
     if (!download.finished) throw notFinished(download);
     const only = download.files.length === 1 ? download.files[0] : undefined;
     const resolveUrl = () => client.requestDownload(item, only?.id);
     const { openRemoteArchive } = await import('../http/openRemoteArchive.js');
-    return await openRemoteArchive(await resolveUrl(), name, {
+    return await openRemoteArchive(await client.requestDownload(item, only?.id, signal), name, {
       downloads: options.downloads,
       http: { ...options.http, resolveUrl },
       ...(options.room ? { room: options.room } : {}),
+      ...(signal ? { signal } : {}),
     });
   } catch (error) {
     throw torboxRunError(name, error);

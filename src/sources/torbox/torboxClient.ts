@@ -15,8 +15,8 @@ export interface TorboxClientConfig {
   readonly attempts?: number;
   /** The first wait between attempts in milliseconds, doubling, when Torbox sends no `Retry-After`. Default: 1 000. */
   readonly backoff?: number;
-  /** Waits so many milliseconds; tests pass a virtual clock. Default: a timer. */
-  readonly wait?: (ms: number) => Promise<void>;
+  /** Waits so many milliseconds, ending early when `signal` aborts; tests pass a virtual clock. Default: a timer. */
+  readonly wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: typeof globalThis.fetch;
 }
@@ -46,11 +46,11 @@ export interface TorboxClient {
   /**
    * A download link for a download: its one file (`fileId`), or all its files as one zip
    * (`zip_link=true`). The link holds a token of its own and expires about an hour after it is
-   * given (Torbox's documentation): ask again for a fresh one.
+   * given (Torbox's documentation): ask again for a fresh one. `signal` ends the call early.
    */
-  requestDownload(item: TorboxItem, fileId?: number): Promise<string>;
-  /** The download's name, size, files and whether it has finished, from `mylist`. */
-  describe(item: TorboxItem): Promise<TorboxDownload>;
+  requestDownload(item: TorboxItem, fileId?: number, signal?: AbortSignal): Promise<string>;
+  /** The download's name, size, files and whether it has finished, from `mylist`. `signal` ends the call early. */
+  describe(item: TorboxItem, signal?: AbortSignal): Promise<TorboxDownload>;
 }
 
 /** The API's address when `TORBOX_API_BASE` is not set. */
@@ -106,22 +106,22 @@ export function torboxClient(config: TorboxClientConfig): TorboxClient {
     apiBase: config.apiBase ?? defaultTorboxApiBase,
     attempts: config.attempts ?? 5,
     backoff: config.backoff ?? 1000,
-    wait: config.wait ?? ((ms) => sleep(ms)),
+    wait: config.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
     fetch: config.fetch ?? globalThis.fetch,
   };
   return {
-    async requestDownload(item, fileId) {
+    async requestDownload(item, fileId, signal) {
       const { segment, idParameter } = endpoints[item.kind];
       const query = { [idParameter]: String(item.id), ...(fileId === undefined ? { zip_link: 'true' } : { file_id: String(fileId) }) };
-      const link = await torboxRequest(settings, { path: `/v1/api/${segment}/requestdl`, query, auth: 'query', item });
+      const link = await torboxRequest(settings, { path: `/v1/api/${segment}/requestdl`, query, auth: 'query', item, ...(signal ? { signal } : {}) });
       if (typeof link !== 'string' || !isHttpUrl(link)) {
         throw new TorboxError('unavailable', `Torbox answered without a download link for the ${kindInWords[item.kind]} ${item.id}; try again later`);
       }
       return link;
     },
-    async describe(item) {
+    async describe(item, signal) {
       const query = { id: String(item.id), bypass_cache: 'true' };
-      const data = await torboxRequest(settings, { path: `/v1/api/${endpoints[item.kind].segment}/mylist`, query, auth: 'bearer', item });
+      const data = await torboxRequest(settings, { path: `/v1/api/${endpoints[item.kind].segment}/mylist`, query, auth: 'bearer', item, ...(signal ? { signal } : {}) });
       const download = downloadOf(data, item);
       if (!download) throw new TorboxError('not-found', `Torbox has no ${kindInWords[item.kind]} ${item.id} in this account; check the id in your Torbox downloads`);
       return download;

@@ -14,7 +14,8 @@ export interface TorboxSettings {
   readonly attempts: number;
   /** The first wait between attempts in milliseconds, doubling, when Torbox sends no `Retry-After`. */
   readonly backoff: number;
-  readonly wait: (ms: number) => Promise<void>;
+  /** Waits so many milliseconds; an abort ends the wait early (rejecting). */
+  readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly fetch: typeof globalThis.fetch;
 }
 
@@ -30,6 +31,8 @@ export interface TorboxCall {
   readonly auth: 'bearer' | 'query';
   /** The download asked about, for messages. */
   readonly item: TorboxItem;
+  /** Ends the call early: its request, and the wait between attempts. Default: none. */
+  readonly signal?: AbortSignal;
 }
 
 /** Torbox's standard answer (its API documentation calls it the Standard Response). */
@@ -112,11 +115,18 @@ function messageOf(refusal: Refusal, call: TorboxCall, settings: TorboxSettings,
 }
 
 /** One attempt: the envelope's `data` on success, else why not. */
-async function attempt(url: URL, headers: Record<string, string>, settings: TorboxSettings, scrub: (text: string) => string): Promise<{ data: unknown } | Refusal> {
+async function attempt(
+  url: URL,
+  headers: Record<string, string>,
+  settings: TorboxSettings,
+  scrub: (text: string) => string,
+  signal: AbortSignal | undefined,
+): Promise<{ data: unknown } | Refusal> {
   let response: Response;
   let text: string;
+  const timeout = AbortSignal.timeout(requestTimeout);
   try {
-    response = await settings.fetch(url, { headers, signal: AbortSignal.timeout(requestTimeout) });
+    response = await settings.fetch(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     text = await response.text();
   } catch (error) {
     // undici puts the reason (refused, reset, timed out) in `cause`; the address is not in it.
@@ -145,12 +155,14 @@ export async function torboxRequest(settings: TorboxSettings, call: TorboxCall):
   const headers = { accept: 'application/json', 'user-agent': 'unspool', ...(call.auth === 'bearer' ? { authorization: `Bearer ${settings.apiKey}` } : {}) };
   const scrub = (text: string) => (settings.apiKey ? text.split(settings.apiKey).join('…') : text);
   for (let attempts = 1; ; attempts++) {
-    const answer = await attempt(url, headers, settings, scrub);
+    const answer = await attempt(url, headers, settings, scrub, call.signal);
+    // A stopped call is not Torbox failing: it is not retried, nor reported as Torbox's.
+    call.signal?.throwIfAborted();
     if ('data' in answer) return answer.data;
     if (!answer.retryable || attempts >= settings.attempts) {
       const options = { ...(answer.code !== undefined ? { code: answer.code } : {}), ...(answer.status !== undefined ? { status: answer.status } : {}), cause: answer.cause };
       throw new TorboxError(answer.reason, messageOf(answer, call, settings, attempts), options);
     }
-    await settings.wait(answer.retryAfter ?? settings.backoff * 2 ** (attempts - 1));
+    await settings.wait(answer.retryAfter ?? settings.backoff * 2 ** (attempts - 1), call.signal);
   }
 }
