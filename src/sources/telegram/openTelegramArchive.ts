@@ -41,7 +41,7 @@ export async function openTelegramArchive(path: string, name: string, options: T
   try {
     const wait: Wait = options.wait ?? realWait;
     const send = telegramCall(connection.client, wait, options.onFloodWait);
-    const signal = new AbortController().signal;
+    const signal = options.signal ?? new AbortController().signal;
     const peer = await documentChat((request) => send(request, signal), chat, name, connection.isBot);
     const source = await telegramDocumentSource(connection.client, peer, messageId, name, options);
     const remote = {
@@ -58,9 +58,9 @@ export async function openTelegramArchive(path: string, name: string, options: T
         throw error instanceof ArchiveError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
       }
     };
-    const format = await opening(() => formatOfSource(source));
+    const format = await opening(() => formatOfSource(source, signal));
     if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
-    const archive = await opening(() => openSourceArchive(source, name, format));
+    const archive = await opening(() => openSourceArchive(source, name, format, signal));
     let closed = false;
     return {
       ...archive,

@@ -17,6 +17,8 @@ export interface TelegramDocumentConfig {
   readonly backoff?: number;
   /** Told of each flood wait before it starts. */
   readonly onFloodWait?: FloodWaitListener;
+  /** Ends the first request (for the message) early, and any flood wait in it. Default: none. */
+  readonly signal?: AbortSignal;
 }
 
 /** A document in a chat, read in place: a {@link RandomAccessSource} and what it cost. */
@@ -89,7 +91,7 @@ export async function telegramDocumentSource(
   const callOn = (dc: number | undefined): TelegramCall =>
     telegramCall({ invoke: (request: Api.AnyRequest) => client.invoke(request, dc) } as unknown as TelegramClient, wait, onFloodWait, networkOf(client));
   const home = callOn(undefined);
-  let document = await documentOf(home, peer, messageId, name, new AbortController().signal);
+  let document = await documentOf(home, peer, messageId, name, config.signal ?? new AbortController().signal);
   const size = document.size.toJSNumber();
   const homeDc = client.session.dcId;
   let dc = homeDc && document.dcId !== homeDc ? document.dcId : undefined;
