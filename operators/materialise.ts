@@ -23,6 +23,8 @@ export interface MaterialiseConfig {
   bombMinSize?: number;
   /** Generates temp file names. Default: 16 random hex digits plus `.part`. */
   tempName?: () => string;
+  /** Told of each chunk written, with its length: a sign of life for a stall watchdog. Default: none. */
+  onWrite?: (bytes: number) => void;
 }
 
 type Outcome = Extract<Step, { kind: 'skipped' | 'failed' }>;
@@ -30,7 +32,7 @@ type Outcome = Extract<Step, { kind: 'skipped' | 'failed' }>;
 const skip = (entry: Entry, reason: string, detail: string): Outcome => ({ kind: 'skipped', entry, reason, detail });
 
 /** Why an entry is not written at all, judged from its headers alone. */
-function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempName'>>): Outcome | undefined {
+function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempName' | 'onWrite'>>): Outcome | undefined {
   switch (entry.kind) {
     case 'directory':
       return skip(entry, 'directory', 'a directory');
@@ -63,7 +65,7 @@ function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempNam
  * declared (which also stops a bomb whose headers lie), then exactly the declared size and, for
  * zip, the declared CRC-32. Returns the refined media type from the first bytes.
  */
-async function write(entry: Entry, path: string, signal: AbortSignal): Promise<TempFile> {
+async function write(entry: Entry, path: string, signal: AbortSignal, onWrite?: (bytes: number) => void): Promise<TempFile> {
   let written = 0;
   let crc = 0;
   let head: Uint8Array | undefined;
@@ -81,6 +83,7 @@ async function write(entry: Entry, path: string, signal: AbortSignal): Promise<T
       head ??= Buffer.from(chunk.subarray(0, 16));
       if (entry.crc32 !== undefined) crc = crc32(chunk, crc);
       for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at, chunk.length - at)).bytesWritten;
+      onWrite?.(chunk.length);
     }
   } catch (error) {
     bytes.destroy(error as Error);
@@ -168,7 +171,7 @@ export function materialise(config: MaterialiseConfig): MonoTypeOperatorFunction
     return new Observable<Step>((subscriber) => {
       const aborter = new AbortController();
       const path = join(limits.tmpDir, tempName());
-      write(entry, path, aborter.signal).then(
+      write(entry, path, aborter.signal, config.onWrite).then(
         (file) => {
           subscriber.next({ kind: 'materialised', file });
           subscriber.complete();

@@ -9,13 +9,15 @@ import { defaultMinFree, defaultRecheckEvery, freeSpaceGate } from '../operators
 import { materialise } from '../operators/materialise.js';
 import { pauseGate } from '../operators/pauseGate.js';
 import { recordAlbum } from '../operators/recordAlbum.js';
+import { trackActivity } from '../operators/trackActivity.js';
 import { crashPoint } from './crashPoint.js';
+import { RunActivity } from './runActivity.js';
 import { acquireRunLock } from './runLock.js';
 import { ConfigError, describeError } from './errors.js';
 import { checkDiskSpaceProbe, type DiskSpaceProbe } from './freeSpace.js';
 import { Manifest } from './manifest.js';
 import type { SpaceLedger } from './spaceLedger.js';
-import type { Sink } from './sinks/sink.js';
+import type { DeliveryContext, Sink } from './sinks/sink.js';
 import type { TelegramConnection } from './sinks/telegram/connectTelegram.js';
 import type { Archive } from './sources/archive.js';
 import type { HttpSourceConfig } from './sources/http/remoteFile.js';
@@ -98,6 +100,12 @@ export interface SendOptions {
    * without it being waited for. Default: never stopped.
    */
   signal?: AbortSignal;
+  /**
+   * Kept up to date with the stage the run is at and its last sign of life (bytes written, parts
+   * uploaded), for a stall watchdog (`watchStall`) or a last word when the process's event loop
+   * empties before the run ends. Default: one of its own, unseen.
+   */
+  activity?: RunActivity;
 }
 
 /** Emits once when `signal` aborts (at once if it already has); never without one. */
@@ -287,10 +295,19 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       const planned = new Map(
         Object.entries(manifest.data.inFlight).map(([id, record]) => [id, { group: record.group as AlbumGroup, entries: record.entries }]),
       );
-      const context = {
+      const activity = options.activity ?? new RunActivity();
+      const uploads = manifestUploads(manifest);
+      const context: DeliveryContext = {
         archive: archive.name,
         ...(archive.entryCount !== undefined ? { total: archive.entryCount } : {}),
-        uploads: manifestUploads(manifest),
+        uploads: {
+          ...uploads,
+          // Each part Telegram confirms is a sign of life: a big file can take minutes to go up.
+          put(key, record) {
+            activity.moved();
+            uploads.put(key, record);
+          },
+        },
       };
       const entries = archive.entries({ skip: (index) => manifest.isSettled(index, resume), password: options.password }).pipe(
         map((entry): Step => ({ kind: 'entry', entry })),
@@ -307,15 +324,21 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       );
       const steps = entries.pipe(
         freeSpaceGate({ folder: tmp, minFree: options.minFree, recheckEvery: options.recheckEvery, probe: options.probe, scheduler: options.scheduler, ledger: options.ledger }),
-        materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize ?? options.sink.maxFileSize }),
+        trackActivity(activity),
+        materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize ?? options.sink.maxFileSize, onWrite: () => activity.moved() }),
         classifyMedia(options.sink.classify?.bind(options.sink)),
+        trackActivity(activity),
         albums({ size: options.albumSize, planned }),
+        trackActivity(activity),
         recordAlbum({ manifest }),
+      ).pipe(
         deliver({ sink: options.sink, attempts: options.attempts, backoff: options.backoff, scheduler: options.scheduler, context }),
         tap((step) => {
           if (step.kind === 'delivered') crashPoint('after-sink');
         }),
+        trackActivity(activity),
         checkpoint({ manifest }),
+        trackActivity(activity),
         tap((step) => {
           for (const entry of entriesOf(step)) entry.release();
         }),
@@ -325,6 +348,7 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       // stop then waits for that same clean-up.
       const letGo = () => (released ??= rm(tmp, { recursive: true, force: true }).then(async () => archive.close?.()).then(unlock));
       const cleanUp = defer(async () => {
+        activity.enter('closing the run');
         manifest.data.completedAt = new Date().toISOString();
         await manifest.save();
         await letGo();
@@ -338,6 +362,9 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       }).pipe(ignoreElements());
       const run = concat(of(opened), steps, cleanUp).pipe(
         takeUntil(aborted(options.signal)),
+        // A run that fails (Telegram out of reach, the archive unreadable) lets go before it says
+        // so, as a stopped one does: whoever hears of the error may exit the process at once.
+        catchError((error: unknown) => concat(stopped, throwError(() => error))),
         finalize(() => {
           if (!options.signal?.aborted) void letGo();
         }),

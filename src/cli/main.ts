@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ArchiveError, ConfigError, describeError } from '../errors.js';
+import { ArchiveError, ConfigError, describeError, UnreachableError } from '../errors.js';
 import { defaultStateDir } from '../stateDir.js';
 import { exitCodes } from './exitCodes.js';
 import { parseSize } from './size.js';
@@ -58,6 +58,12 @@ program
       .argParser(password),
   )
   .option('--restart', 'forget what earlier runs of this archive did and start over', false)
+  .option(
+    '--network-wait <seconds>',
+    'seconds to wait for Telegram when the network is gone before stopping (run again to resume)',
+    integer(1, 7 * 86_400),
+    900,
+  )
   .option('--json', 'print a JSON summary as the last line of stdout', false)
   .addOption(new Option('--verbose', 'log every step as a JSON line on stderr').default(false))
   .action(async (archive: string, options) => {
@@ -108,5 +114,14 @@ try {
 } catch (error) {
   process.stderr.write(`unspool: ${describeError(error)}\n`);
   process.exitCode =
-    error instanceof ArchiveError ? exitCodes.unreadable : error instanceof ConfigError ? exitCodes.usage : exitCodes.someFailed;
+    error instanceof ArchiveError
+      ? exitCodes.unreadable
+      : error instanceof ConfigError
+        ? exitCodes.usage
+        : error instanceof UnreachableError
+          ? exitCodes.unreachable
+          : exitCodes.someFailed;
 }
+// Everything is said and saved: what may still be pending is gramjs's, a connection attempt to a
+// network that never answered, say, which would hold the process for minutes.
+process.exit();

@@ -14,8 +14,6 @@ export interface RunNoticesOptions {
   readonly log: LogLine;
   /** Milliseconds to wait for Telegram when it is out of reach (`--network-wait`). */
   readonly networkWait: number;
-  /** Milliseconds of downtime before a line on stderr says so: a blip gramjs rides out stays quiet. Default: 5 000. */
-  readonly networkQuietFor?: number;
   /** Milliseconds without progress that make a stall notice. Default: 60 000. */
   readonly stallAfter?: number;
   /** Where notices go. Default: stderr. */
@@ -38,17 +36,17 @@ const clock = (time: number) => new Date(time).toTimeString().slice(0, 8);
 
 /**
  * Everything a run says while it waits without having chosen to: Telegram out of reach (on the
- * progress line at once, on stderr once it lasts, and when it is back), a flood wait, and a run that
+ * progress line, stderr and the log once it has lasted 5 s, and when it is back), a flood wait, and a run that
  * has made no progress for `stallAfter` while waiting for none of these (on stderr, the progress
  * line and the log, with the stage and entry it is stuck at). No run waits unseen.
  *
  * @param options The archive's name, the progress line, the log, and the waits.
  */
 export function runNotices(options: RunNoticesOptions): RunNotices {
-  const { archive, progress, log, networkWait, networkQuietFor = 5_000, stallAfter = 60_000 } = options;
+  const { archive, progress, log, networkWait, stallAfter = 60_000 } = options;
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const activity = new RunActivity();
-  let down: { since: number; told: boolean; timer: NodeJS.Timeout } | undefined;
+  let down: { since: number } | undefined;
   let floodUntil = 0;
 
   const onChange = (state: NetworkState) => {
@@ -58,18 +56,13 @@ export function runNotices(options: RunNoticesOptions): RunNotices {
       const giveUp = Number.isFinite(networkWait) ? `; waiting up to ${describeWait(networkWait)} (--network-wait), then stopping: run the same command again to resume` : '';
       progress.notice(`waiting for the network (Telegram out of reach since ${clock(since)})`);
       log('network-down', { since: new Date(since).toISOString() });
-      const timer = setTimeout(() => {
-        if (down) down.told = true;
-        write(`unspool: ${archive}: cannot reach Telegram since ${clock(since)}: waiting for the network${giveUp}`);
-      }, networkQuietFor);
-      timer.unref();
-      down = { since, told: false, timer };
+      write(`unspool: ${archive}: cannot reach Telegram since ${clock(since)}: waiting for the network${giveUp}`);
+      down = { since };
       return;
     }
     if (!down) return;
-    clearTimeout(down.timer);
     const after = Date.now() - down.since;
-    if (down.told) write(`unspool: ${archive}: Telegram is reachable again after ${describeWait(after)}; going on`);
+    write(`unspool: ${archive}: Telegram is reachable again after ${describeWait(after)}; going on`);
     log('network-up', { downFor: after });
     progress.notice('the network is back');
     down = undefined;
@@ -97,9 +90,6 @@ export function runNotices(options: RunNoticesOptions): RunNotices {
     activity,
     network: { giveUpAfter: networkWait, onChange },
     onFloodWait,
-    stop() {
-      stopStall();
-      if (down) clearTimeout(down.timer);
-    },
+    stop: stopStall,
   };
 }

@@ -70,7 +70,12 @@ async function photoInfo(file: TempFile, mimeType: string): Promise<MediaInfo> {
  * the boxes it asks for: the media data (`mdat`) is skipped, never read into memory.
  */
 async function isoVideoInfo(file: TempFile): Promise<{ duration: number; width: number; height: number; supportsStreaming: boolean } | undefined> {
-  const { createFile, MP4BoxBuffer } = await import('mp4box');
+  const { createFile, Log, MP4BoxBuffer } = await import('mp4box');
+  // mp4box.js prints a malformed box to the console (stderr) even at its quietest level, and offers
+  // no setting to stop it; the file's failure reaches `onError` all the same, and the CLI's stderr
+  // is for one line per failed entry.
+  Log.error = (module, message, isoFile) => isoFile?.onError?.(module, message);
+  Log.warn = () => {};
   const iso = createFile(false);
   let movie: Movie | undefined;
   let failed = false;

@@ -17,8 +17,13 @@ export interface TelegramNetworkConfig {
   readonly giveUpAfter?: number;
   /** Milliseconds between looks at the connection. Default: 1 000. */
   readonly checkEvery?: number;
-  /** Told when Telegram goes out of reach and when it is back. */
+  /**
+   * Told when Telegram has been out of reach for `quietFor` (so a blip gramjs rides out by itself
+   * goes untold), and when it is back after that.
+   */
   readonly onChange?: NetworkListener;
+  /** Milliseconds of downtime before `onChange` is told. Default: 5 000. */
+  readonly quietFor?: number;
 }
 
 /** A watch over one client's connection; see {@link watchTelegramNetwork}. */
@@ -79,26 +84,31 @@ export function describeWait(milliseconds: number): string {
  * @param config How long to wait (default: for good), how often to look (default 1 s), and who to tell.
  */
 export function watchTelegramNetwork(client: TelegramClient, config: TelegramNetworkConfig = {}): TelegramNetwork {
-  const { giveUpAfter = Infinity, checkEvery = 1000, onChange } = config;
+  const { giveUpAfter = Infinity, checkEvery = 1000, onChange, quietFor = 5_000 } = config;
   const sender = () => (client as unknown as { _sender?: SenderLook })._sender;
   const isUp = () => client.connected === true && !sender()?.isReconnecting;
   let state: NetworkState = isUp() ? { up: true } : { up: false, since: Date.now() };
   let failure: UnreachableError | undefined;
   let lastAttempt = -Infinity;
+  let told = false;
   let closed = false;
   const wake = new Set<() => void>();
 
-  const change = (next: NetworkState) => {
-    state = next;
-    failure = undefined;
-    onChange?.(next);
-  };
   const look = () => {
     if (closed) return;
     const up = isUp();
-    if (up !== state.up) change(up ? { up: true } : { up: false, since: Date.now() });
+    if (up !== state.up) {
+      state = up ? { up: true } : { up: false, since: Date.now() };
+      failure = undefined;
+      if (up && told) onChange?.(state);
+      told = false;
+    }
     if (!state.up) {
       const downFor = Date.now() - state.since;
+      if (!told && downFor >= quietFor) {
+        told = true;
+        onChange?.(state);
+      }
       if (!failure && downFor >= giveUpAfter) {
         failure = new UnreachableError(`cannot reach Telegram (no connection for ${describeWait(downFor)})`);
       }

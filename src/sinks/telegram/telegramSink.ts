@@ -1,5 +1,5 @@
 import { Api, helpers, type TelegramClient } from 'telegram';
-import { SinkError } from '../../errors.js';
+import { SinkError, UnreachableError } from '../../errors.js';
 import type { MediaType } from '../../entry.js';
 import type { Album, Receipt, TempFile } from '../../step.js';
 import { safeFileName } from '../safeFileName.js';
@@ -319,7 +319,8 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
     classify: async (file): Promise<MediaType> => (file.size > maxFileSize ? 'document' : (await infoOf(file)).media),
     deliver: (album, signal, context) =>
       deliverAlbum(album, signal, context).catch((error: unknown) => {
-        if (signal.aborted || error instanceof SinkError) throw error;
+        // Telegram out of reach for longer than the run may wait is no album's fault: it ends the run.
+        if (signal.aborted || error instanceof SinkError || error instanceof UnreachableError) throw error;
         const name = rpcErrorName(error);
         throw new SinkError(`${chat}: ${describeTelegramError(error)}`, {
           reason: name ?? 'network',
