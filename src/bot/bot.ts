@@ -28,6 +28,7 @@ import { jobScheduler } from './jobScheduler.js';
 import { mediaRelay } from './mediaRelay.js';
 import { statusBoard } from './statusBoard.js';
 import { archiveKindOf } from './archiveKind.js';
+import type { Stall } from '../runActivity.js';
 
 /** A structured log line: an event name and its fields. Never a token, a password or a message's text. */
 export type BotLog = (event: string, fields?: Record<string, unknown>) => void;
@@ -114,6 +115,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     ...(options.wait ? { wait: options.wait } : {}),
     onFloodWait: (seconds: number, request: string) => log('flood-wait', { seconds, request }),
+    onStall: (job: number, stall: Stall) => log('stalled', { job, where: stall.where, idleFor: stall.idleFor }),
   };
 
   const scheduler = jobScheduler({ queue, context, maxJobs, paused, chat, say, log, passwords, links, isStopping: () => stopping });
@@ -122,7 +124,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const statuses = statusBoard({
     chat,
     job: (id) => queue.get(id),
-    text: (job) => statusText(job, runs.get(job.id)?.live, Date.now()),
+    text: (job) => statusText(job, runs.get(job.id)?.live, Date.now(), connection.network?.state),
     every: options.statusEvery ?? 5_000,
     onError: (error) => log('status-edit-failed', { error }),
   });
@@ -180,7 +182,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const statusCommand = async (message: IncomingMessage, id: number | undefined) => {
     const job = id !== undefined ? queue.get(id) : ([...runs.keys()].map((key) => queue.get(key)).find(Boolean) ?? queue.jobs.at(-1));
     if (!job) return say(message.chat, id !== undefined ? `No job #${id}; /queue lists them.` : 'No jobs yet. /send <link> to start one.');
-    const text = statusText(job, runs.get(job.id)?.live, Date.now());
+    const text = statusText(job, runs.get(job.id)?.live, Date.now(), connection.network?.state);
     const messageId = await say(message.chat, text);
     if (job.state === 'running' && messageId) statuses.watch(message.chat, messageId, job.id, text);
     return undefined;

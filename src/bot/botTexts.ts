@@ -1,4 +1,5 @@
 import { formatBytes } from '../cli/size.js';
+import type { NetworkState } from '../sinks/telegram/telegramNetwork.js';
 import type { Summary, SummaryItem } from '../summary.js';
 import { usage } from './parseBotCommand.js';
 import type { Job } from './job.js';
@@ -66,8 +67,11 @@ export function queueLine(job: Job, live: LiveProgress | undefined): string {
   }
 }
 
-/** The text of a `/status` message, for a job and its live progress if it is running. */
-export function statusText(job: Job, live: LiveProgress | undefined, now: number): string {
+/**
+ * The text of a `/status` message, for a job and its live progress if it is running, and the state
+ * of the bot's connection to Telegram (an edit made once the network is back says how long it was gone).
+ */
+export function statusText(job: Job, live: LiveProgress | undefined, now: number, network?: NetworkState): string {
   if (job.state !== 'running' || !live) return queueLine(job, undefined);
   const elapsed = now - live.startedAt;
   const doneThisRun = settledThisRun(live);
@@ -75,6 +79,8 @@ export function statusText(job: Job, live: LiveProgress | undefined, now: number
   const lines = [`${jobTitle(job)}${job.size !== undefined ? ` (${formatBytes(job.size)})` : ''}`];
   if (live.held) lines.push('Paused by /pause; /resume goes on.');
   else if (live.lowSpace) lines.push(`Waiting for disk space: ${formatBytes(live.lowSpace.free)} free, ${formatBytes(live.lowSpace.needed)} needed.`);
+  if (network && !network.up) lines.push(`Waiting for the network: Telegram out of reach for ${formatDuration(now - network.since)}.`);
+  else if (live.stalled) lines.push(`No progress for ${formatDuration(live.stalled.idleFor)}: at ${live.stalled.where}.`);
   lines.push(`${entriesDone(done, live.entries)}, ${live.albums} albums sent, ${live.skipped} skipped, ${live.failed} failed`);
   lines.push(`${formatBytes(live.deliveredBytes)} sent in ${formatDuration(elapsed)} (${formatSpeed(live.deliveredBytes, elapsed)})`);
   if (live.network) lines.push(`${formatBytes(live.network.bytesFetched)} of ${job.size !== undefined ? formatBytes(job.size) : '?'} fetched`);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { ArchiveError, ConfigError, describeError } from '../errors.js';
 import type { DiskSpaceProbe } from '../freeSpace.js';
+import type { Stall } from '../runActivity.js';
 import { awaitsPassword, Manifest } from '../manifest.js';
 import { archiveStatePaths, send } from '../pipeline.js';
 import type { Sink } from '../sinks/sink.js';
@@ -13,6 +14,7 @@ import { premiumUploadLimit, telegramSink, uploadLimit } from '../sinks/telegram
 import type { SpaceLedger } from '../spaceLedger.js';
 import type { Step } from '../step.js';
 import { summarise, type Summary } from '../summary.js';
+import { RunActivity, watchStall } from '../runActivity.js';
 import { inputPeerOf } from './chatRef.js';
 import type { Job } from './job.js';
 import { advanceProgress, type LiveProgress, liveProgress } from './liveProgress.js';
@@ -50,6 +52,8 @@ export interface JobRunContext {
   /** How the sink waits out flood limits. */
   readonly wait?: Wait;
   readonly onFloodWait?: FloodWaitListener;
+  /** Told when a job's run has made no progress for a minute while waiting for nothing known. */
+  readonly onStall?: (job: number, stall: Stall) => void;
 }
 
 /** How a run of a job ended. */
@@ -120,6 +124,16 @@ async function gone(file: string, timeout = 10_000): Promise<void> {
  */
 export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) => void, password?: string): JobRun {
   const live = liveProgress(Date.now());
+  const activity = new RunActivity();
+  const network = context.connection.network;
+  const stopStallWatch = watchStall(
+    activity,
+    (stall) => {
+      live.stalled = stall;
+      context.onStall?.(job.id, stall);
+    },
+    { excused: () => network?.state.up === false },
+  );
   const lock = archiveStatePaths(context.state, job.source).lock;
   let stopped = false;
   let unsubscribe = () => {};
@@ -127,6 +141,7 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
   const outcome = new Promise<JobOutcome>((resolve) => {
     settle = resolve;
   });
+  void outcome.then(stopStallWatch);
   let manifestFile: string | undefined;
 
   const start = async () => {
@@ -154,8 +169,9 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
       ...(password !== undefined ? { password } : {}),
       ...(context.probe ? { probe: context.probe } : {}),
       ...(context.scheduler ? { scheduler: context.scheduler } : {}),
+      activity,
       // The bot's own connection, lent without letting the archive close it.
-      connectTelegram: async () => ({ client, isBot, premium, close: async () => {} }),
+      connectTelegram: async () => ({ client, isBot, premium, ...(network ? { network } : {}), close: async () => {} }),
     }).subscribe({
       next(step) {
         if (step.kind === 'opened') manifestFile = step.manifestFile;

@@ -22,6 +22,8 @@ export interface LiveProgress {
   lowSpace?: { readonly free: number; readonly needed: number };
   /** Set while `/pause` holds the job. */
   held: boolean;
+  /** Set while the run makes no progress and waits for nothing known: where it stands. */
+  stalled?: { readonly where: string; readonly idleFor: number };
 }
 
 /** Entries this run has delivered, skipped or failed. */
@@ -39,6 +41,7 @@ export function liveProgress(now: number): LiveProgress {
  * are never delivered anywhere, and counting them would alarm nobody usefully.
  */
 export function advanceProgress(progress: LiveProgress, step: Step): void {
+  delete progress.stalled;
   switch (step.kind) {
     case 'opened':
       if (step.entryCount !== undefined) progress.entries = step.entryCount;

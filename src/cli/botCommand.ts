@@ -19,7 +19,21 @@ export interface BotCommandOptions {
 }
 
 /** Events worth a line without `--verbose`: starts, stops, jobs, refusals, errors. */
-const quietEvents = new Set(['started', 'stopped', 'job-queued', 'job-started', 'job-done', 'job-failed', 'job-cancelled', 'refused', 'error', 'needs-link']);
+const quietEvents = new Set([
+  'started',
+  'stopped',
+  'job-queued',
+  'job-started',
+  'job-done',
+  'job-failed',
+  'job-cancelled',
+  'refused',
+  'error',
+  'needs-link',
+  'network-down',
+  'network-up',
+  'stalled',
+]);
 
 /** JSON lines on stdout, one per event, as process supervisors collect them. */
 function jsonLog(verbose: boolean): BotLog {
@@ -30,7 +44,8 @@ function jsonLog(verbose: boolean): BotLog {
 
 /**
  * Runs `unspool bot` until SIGTERM or SIGINT: checks who may use it, logs in with the bot token,
- * and serves the queue in the state folder. A stop signal stops the running job where it is
+ * and serves the queue in the state folder. Without a network it waits, logging `network-down`, and
+ * goes on by itself when Telegram is back (`network-up`). A stop signal stops the running job where it is
  * (temp files deleted, manifest and queue kept), so the next start resumes it.
  *
  * @return The exit code: 0 after a clean stop.
@@ -42,7 +57,11 @@ export async function botCommand(options: BotCommandOptions): Promise<number> {
     throw new ConfigError(`unspool bot logs in as a bot: set TELEGRAM_BOT_TOKEN (from @BotFather) ${settings.from}, not TELEGRAM_SESSION`);
   }
   const log = jsonLog(options.verbose);
-  const connection = await connectTelegram(settings);
+  // The bot waits for the network for as long as it takes, and says so in its log.
+  const connection = await connectTelegram(settings, {
+    onChange: (state) =>
+      state.up ? log('network-up', {}) : log('network-down', { since: new Date(state.since).toISOString(), waiting: 'for the network, without end' }),
+  });
   const bot = await startBot({
     connection,
     state: options.state,
