@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { readHeaderBlock } from './tarHeaderBlock.js';
 
 /** The archive formats unspool reads. */
 export type ArchiveFormat = 'zip' | 'tar' | 'tar.gz';
@@ -16,19 +17,16 @@ function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {
 
 /**
  * Whether a 512-byte block is a tar header: the `ustar` magic of POSIX and GNU tar, or, for old
- * v7 archives without it, a header checksum that adds up. A block of zeros is the end marker of an
- * empty tar.
+ * v7 archives without it, a header checksum that adds up (over unsigned bytes, or signed ones as
+ * old HP-UX and SunOS tar computed it). A block of zeros is the end marker of an empty tar.
  */
 export function isTarHeader(block: Uint8Array): boolean {
   if (block.length < 512) return false;
   if (block.every((byte) => byte === 0)) return true;
   const magic = Buffer.from(block.subarray(257, 262)).toString('latin1');
   if (magic === 'ustar') return true;
-  const stored = parseInt(Buffer.from(block.subarray(148, 156)).toString('latin1').replace(/\0.*$/, '').trim(), 8);
-  if (!Number.isFinite(stored)) return false;
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
-  return sum === stored;
+  const header = readHeaderBlock(block.subarray(0, 512));
+  return header !== undefined && header !== 'end';
 }
 
 async function gunzipHead(head: Uint8Array, bytes: number): Promise<Uint8Array> {
