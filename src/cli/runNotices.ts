@@ -83,7 +83,7 @@ export function runNotices(options: RunNoticesOptions): RunNotices {
       progress.notice(`no progress for ${seconds} s: ${stall.where}`);
       log('stalled', { where: stall.where, idleFor: stall.idleFor });
     },
-    { after: stallAfter, excused: () => down !== undefined || Date.now() < floodUntil },
+    { after: stallAfter, checkEvery: Math.min(5_000, stallAfter / 4), excused: () => down !== undefined || Date.now() < floodUntil },
   );
 
   return {
