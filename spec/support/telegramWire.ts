@@ -7,8 +7,11 @@ import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { PromisedNetSockets } from 'telegram/extensions/PromisedNetSockets.js';
 import { StringSession } from 'telegram/sessions/index.js';
 import { newTelegramClient } from '../../src/sinks/telegram/connectTelegram.js';
-import { FullPacketReader, fullPacket, innermostQuery, openFromClient, readMessages, resultBytes, rpcError, rpcResult, sealForClient, ServerMessageIds, type ClientMessage } from './mtproto.js';
+import { innermostQuery, resultBytes, rpcError, rpcResult, ServerMessageIds, type ClientMessage } from './mtproto.js';
+import { loginAnswer, rpcErrorOf, sendable, telegramConfig } from './wireAnswers.js';
+import { WireConnection } from './wireConnection.js';
 import { TelegramRecorder } from './telegramRecorder.js';
+import { holdUnreachable, type UnreachablePort } from './unreachablePort.js';
 
 /**
  * Telegram on a loopback TCP port, speaking MTProto 2.0 to a real gramjs client, so that tests can
@@ -30,10 +33,12 @@ export const wireRedirect = resolve('spec', 'support', 'telegramWireRedirect.mjs
 /**
  * How the network fails: `refuse` closes the port and every connection (new connections get
  * ECONNREFUSED); `blackhole` keeps everything open but reads and answers nothing, and accepts new
- * connections without a word (a sleeping phone, a dead NAT mapping); `reset` resets every open
- * connection once and keeps serving.
+ * connections without a word (a sleeping phone, a dead NAT mapping); `unreachable` silences open
+ * connections as `blackhole` does and leaves new connections' SYNs unanswered, so `connect()`
+ * hangs until the kernel gives up (about 2 minutes on Linux: the network is gone); `reset` resets
+ * every open connection once and keeps serving.
  */
-export type Outage = 'refuse' | 'blackhole' | 'reset';
+export type Outage = 'refuse' | 'blackhole' | 'unreachable' | 'reset';
 
 /**
  * What happens to a request: `answer` it; `drop-connection` lets Telegram act on it and then cuts
@@ -73,18 +78,23 @@ export class TelegramWire {
   /** Connections accepted so far, including those that were then cut. */
   accepted = 0;
   /** The outage now, if any. */
-  outage: Outage | undefined;
+  outage: Exclude<Outage, 'reset'> | undefined;
 
   private readonly connections = new Set<WireConnection>();
   private readonly clients = new Set<TelegramClient>();
   private readonly ids = new ServerMessageIds();
+  /** Holds the port while the network is `unreachable`. */
+  private unreachable: UnreachablePort | undefined;
 
   private constructor(
     private readonly server: Server,
+    /** The loopback port it listens on, the same again after a `refuse` outage. */
     readonly port: number,
+    /** The 256-byte auth key the session carries and every message is sealed with. */
     readonly authKey: Buffer,
     /** The `TELEGRAM_SESSION` string: data center 2 at {@link wireAddress}:80 with {@link authKey}. */
     readonly session: string,
+    /** Telegram's side: what it was asked and what it holds (also when a custom handler answers). */
     readonly recorder: TelegramRecorder,
     private readonly handler: WireHandler,
   ) {
@@ -106,7 +116,10 @@ export class TelegramWire {
     return new TelegramWire(server, (server.address() as { port: number }).port, authKey, stringSession.save(), recorder, handler);
   }
 
-  /** Connections open now (blackholed ones included). */
+  /**
+   * Connections open now. A blackholed one counts until the outage ends even if the client has
+   * closed it: the wire reads nothing, so it does not hear the close.
+   */
   get openConnections(): number {
     return this.connections.size;
   }
@@ -147,20 +160,27 @@ export class TelegramWire {
     };
   }
 
-  /** Fails the network; see {@link Outage}. Resolves once the failure is in place. */
+  /**
+   * Fails the network; see {@link Outage}. Resolves once the failure is in place.
+   *
+   * @throws Error if the network is down already (other than for `reset`): {@link comeBack} first.
+   */
   async goDown(outage: Outage): Promise<void> {
     if (outage === 'reset') {
       for (const connection of this.connections) connection.socket.resetAndDestroy();
       return;
     }
+    if (this.outage) throw new Error(`the wire is down already (${this.outage}): comeBack() first`);
     this.outage = outage;
-    if (outage === 'blackhole') {
+    if (outage === 'blackhole' || outage === 'unreachable') {
       for (const connection of this.connections) connection.silence();
-      return;
+    } else {
+      for (const connection of this.connections) connection.socket.destroy();
     }
-    const closed = new Promise<void>((done) => this.server.close(() => done()));
-    for (const connection of this.connections) connection.socket.destroy();
-    await closed;
+    if (outage === 'blackhole') return;
+    // Closing waits for the connections left: destroyed ones, and silenced ones a comeBack revives.
+    this.server.close();
+    if (outage === 'unreachable') this.unreachable = await holdUnreachable(this.port);
   }
 
   /**
@@ -171,14 +191,18 @@ export class TelegramWire {
   async comeBack(options: { readonly revive?: boolean } = {}): Promise<void> {
     const outage = this.outage;
     this.outage = undefined;
-    if (outage === 'refuse') await listen(this.server, this.port);
-    if (outage === 'blackhole') for (const connection of this.connections) connection.wake(options.revive ?? false);
+    await this.unreachable?.release();
+    this.unreachable = undefined;
+    if (outage === 'refuse' || outage === 'unreachable') await listen(this.server, this.port);
+    if (outage === 'blackhole' || outage === 'unreachable') for (const connection of this.connections) connection.wake(options.revive ?? false);
   }
 
   /** Destroys the clients it made, cuts every connection and stops listening. */
   async close(): Promise<void> {
     await Promise.all([...this.clients].map((client) => client.destroy().catch(() => undefined)));
     this.outage = 'refuse';
+    await this.unreachable?.release();
+    this.unreachable = undefined;
     for (const connection of this.connections) connection.socket.destroy();
     if (this.server.listening) await new Promise<void>((done) => this.server.close(() => done()));
   }
@@ -201,7 +225,7 @@ export class TelegramWire {
     if ((object as { classType?: string } | null)?.classType !== 'request') return;
     const request = innermostQuery(object as Api.AnyRequest);
     if (request instanceof Api.help.GetConfig) {
-      connection.send(rpcResult(msgId, resultBytes(config())));
+      connection.send(rpcResult(msgId, resultBytes(telegramConfig(wireAddress))));
       return;
     }
     const fate = this.onRequest?.(request) ?? 'answer';
@@ -230,77 +254,6 @@ export class TelegramWire {
   }
 }
 
-/** One client connection: TCP full packets in, sealed answers out, each way with its own counters. */
-class WireConnection {
-  private readonly packets = new FullPacketReader();
-  /** Packets are read one after another, so requests reach the handler in the order they were sent. */
-  private reading = Promise.resolve();
-  private sentPackets = 0;
-  private sentContent = 0;
-  private salt: Buffer = Buffer.alloc(8);
-  private sessionId: Buffer = Buffer.alloc(8);
-  /** Blackholed: reads nothing, answers nothing. */
-  private silent = false;
-  /** Swallowed by a blackhole that has ended: the next bytes from the client get a reset. */
-  private dead = false;
-
-  constructor(
-    readonly socket: Socket,
-    private readonly authKey: Buffer,
-    private readonly ids: ServerMessageIds,
-    private readonly serve: (message: ClientMessage, connection: WireConnection) => Promise<void>,
-  ) {
-    socket.on('data', (chunk) => this.receive(chunk));
-    // A client that goes away mid-write is an ordinary end of a connection, not a test failure.
-    socket.on('error', () => undefined);
-  }
-
-  silence(): void {
-    this.silent = true;
-    this.socket.pause();
-  }
-
-  wake(revive: boolean): void {
-    this.silent = false;
-    this.dead = !revive;
-    this.socket.resume();
-  }
-
-  /** Sends one content-related message (odd MTProto seq_no) in a TCP full packet. */
-  send(body: Buffer): void {
-    if (this.silent || this.dead || this.socket.destroyed) return;
-    const sealed = sealForClient(this.authKey, { salt: this.salt, sessionId: this.sessionId, msgId: this.ids.next(), seqNo: this.sentContent++ * 2 + 1, body });
-    this.socket.write(fullPacket(this.sentPackets++, sealed));
-  }
-
-  private receive(chunk: Buffer): void {
-    if (this.dead) {
-      this.socket.resetAndDestroy();
-      return;
-    }
-    let payloads: Buffer[];
-    try {
-      payloads = this.packets.push(chunk);
-    } catch {
-      this.socket.destroy();
-      return;
-    }
-    for (const payload of payloads) this.reading = this.reading.then(() => this.read(payload));
-  }
-
-  private async read(payload: Buffer): Promise<void> {
-    try {
-      const sealed = openFromClient(this.authKey, payload);
-      this.salt = sealed.salt;
-      this.sessionId = sealed.sessionId;
-      for (const message of await readMessages(sealed.msgId, sealed.body)) void this.serve(message, this);
-    } catch {
-      // Telegram drops a connection that sends what it cannot read.
-      this.socket.destroy();
-    }
-  }
-}
-
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((done, fail) => {
     server.once('error', fail);
@@ -311,91 +264,3 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-/** The code and message Telegram sent, from the gramjs error made of them: some classes keep only a captured number. */
-function rpcErrorOf(error: InstanceType<typeof errors.RPCError>): { code: number; message: string } {
-  const captured: [new (...args: never[]) => object, string, number, 'seconds' | 'newDc'][] = [
-    [errors.FloodTestPhoneWaitError, 'FLOOD_TEST_PHONE_WAIT_', 420, 'seconds'],
-    [errors.SlowModeWaitError, 'SLOWMODE_WAIT_', 420, 'seconds'],
-    [errors.FloodWaitError, 'FLOOD_WAIT_', 420, 'seconds'],
-    [errors.FileMigrateError, 'FILE_MIGRATE_', 303, 'newDc'],
-    [errors.PhoneMigrateError, 'PHONE_MIGRATE_', 303, 'newDc'],
-    [errors.UserMigrateError, 'USER_MIGRATE_', 303, 'newDc'],
-    [errors.NetworkMigrateError, 'NETWORK_MIGRATE_', 303, 'newDc'],
-  ];
-  for (const [Class, prefix, code, field] of captured) {
-    if (error instanceof Class) return { code, message: `${prefix}${(error as unknown as Record<string, number>)[field]}` };
-  }
-  return { code: error.code ?? 400, message: error.errorMessage ?? 'UNKNOWN' };
-}
-
-/**
- * An answer that gramjs can read back. gramjs writes a `User` with `bot` set and no
- * `botInfoVersion` (or `restricted` and no reasons) with a flag bit that says the field follows,
- * and then leaves it out, as the recorder's default bot account is; such users are copied with the
- * field filled in. Everything else is sent as it is.
- */
-function sendable<T>(value: T): T {
-  if (Array.isArray(value)) {
-    const items = value.map(sendable);
-    return (items.some((item, index) => item !== value[index]) ? items : value) as T;
-  }
-  if (value === null || typeof value !== 'object' || !('className' in value)) return value;
-  const changes: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (field === null || typeof field !== 'object') continue;
-    const repaired = sendable(field);
-    if (repaired !== field) changes[key] = repaired;
-  }
-  if (value instanceof Api.User) {
-    if (value.bot && value.botInfoVersion === undefined) changes.botInfoVersion = 1;
-    if (value.restricted && value.restrictionReason === undefined) changes.restrictionReason = [];
-  }
-  return Object.keys(changes).length === 0 ? value : (Object.assign(Object.create(Object.getPrototypeOf(value) as object), value, changes) as T);
-}
-
-/** What a login needs when the handler has no answer: the update state, and a user account as itself. */
-function loginAnswer(request: Api.AnyRequest): unknown {
-  if (request instanceof Api.updates.GetState) return new Api.updates.State({ pts: 1, qts: 0, date: Math.floor(Date.now() / 1000), seq: 0, unreadCount: 0 });
-  if (request instanceof Api.users.GetUsers && request.id.every((input) => input instanceof Api.InputUserSelf)) {
-    return request.id.map(() => new Api.User({ id: helpers.returnBigInt(777001), accessHash: helpers.returnBigInt(1), self: true, firstName: 'wire' }));
-  }
-  return undefined;
-}
-
-/** What `help.getConfig` answers, asked by every `connect()`: plausible values, every data center at the wire. */
-function config(): Api.Config {
-  const now = Math.floor(Date.now() / 1000);
-  return new Api.Config({
-    date: now,
-    expires: now + 3600,
-    testMode: false,
-    thisDc: 2,
-    dcOptions: [1, 2, 3, 4, 5].map((id) => new Api.DcOption({ id, ipAddress: wireAddress, port: 443 })),
-    dcTxtDomainName: 'apv3.stel.com',
-    chatSizeMax: 200,
-    megagroupSizeMax: 200_000,
-    forwardedCountMax: 100,
-    onlineUpdatePeriodMs: 210_000,
-    offlineBlurTimeoutMs: 5000,
-    offlineIdleTimeoutMs: 30_000,
-    onlineCloudTimeoutMs: 300_000,
-    notifyCloudDelayMs: 30_000,
-    notifyDefaultDelayMs: 1500,
-    pushChatPeriodMs: 60_000,
-    pushChatLimit: 2,
-    editTimeLimit: 172_800,
-    revokeTimeLimit: 2_147_483_647,
-    revokePmTimeLimit: 2_147_483_647,
-    ratingEDecay: 2_419_200,
-    stickersRecentLimit: 200,
-    channelsReadMediaPeriod: 604_800,
-    callReceiveTimeoutMs: 20_000,
-    callRingTimeoutMs: 90_000,
-    callConnectTimeoutMs: 30_000,
-    callPacketTimeoutMs: 10_000,
-    meUrlPrefix: 'https://t.me/',
-    captionLengthMax: 1024,
-    messageLengthMax: 4096,
-    webfileDcId: 4,
-  });
-}

@@ -58,6 +58,9 @@ describe('the Telegram wire: MTProto over loopback TCP to a real gramjs client',
   });
 
   it('gets a request sent while the port refuses connections answered once it listens again', async () => {
+    // gramjs gives up after its connection retries (unspool's: 3, 1 s apart, after 1 s): five
+    // keep a 3 s outage inside its window whatever unspool's settings become.
+    client = wire.client({ connectionRetries: 5, retryDelay: 1000 });
     await client.connect();
     await wire.goDown('refuse');
     const answer = client.invoke(new Api.updates.GetState());
@@ -84,6 +87,38 @@ describe('the Telegram wire: MTProto over loopback TCP to a real gramjs client',
     expect(wire.recorder.of('users.GetUsers')).toHaveLength(1);
   });
 
+  it('cuts the connection before Telegram sees a request when told to: Telegram gets it once, on the new connection', async () => {
+    await client.connect();
+    let cuts = 0;
+    wire.onRequest = (request) => (request instanceof Api.updates.GetState && cuts++ === 0 ? 'drop-unseen' : 'answer');
+
+    expect(await client.invoke(new Api.updates.GetState())).toBeInstanceOf(Api.updates.State);
+    expect(wire.recorder.of('updates.GetState')).toHaveLength(1);
+    expect(cuts).toBe(2);
+    expect(wire.accepted).toBe(2);
+  });
+
+  it('resets every open connection once and goes on listening', async () => {
+    await client.connect();
+    await wire.goDown('reset');
+
+    expect(await client.invoke(new Api.updates.GetState())).toBeInstanceOf(Api.updates.State);
+    expect(wire.accepted).toBe(2);
+    expect(wire.openConnections).toBe(1);
+  });
+
+  it('resets a connection a blackhole swallowed at the client\'s next bytes after it, and gramjs sends the request again', async () => {
+    await client.connect();
+    await wire.goDown('blackhole');
+    const answer = client.invoke(new Api.updates.GetState());
+    await sleep(1000);
+    await wire.comeBack();
+
+    expect(await answer).toBeInstanceOf(Api.updates.State);
+    expect(wire.recorder.of('updates.GetState')).toHaveLength(1);
+    expect(wire.accepted).toBe(2);
+  });
+
   it('holds a request in a blackhole and answers it when the connection revives', async () => {
     await client.connect();
     await wire.goDown('blackhole');
@@ -96,6 +131,23 @@ describe('the Telegram wire: MTProto over loopback TCP to a real gramjs client',
 
     expect(await answer).toBeInstanceOf(Api.updates.State);
     expect(wire.accepted).toBe(1);
+  });
+
+  it('leaves new connections unanswered while unreachable: connect() hangs, and completes once the network is back', async () => {
+    await client.connect();
+    await wire.goDown('unreachable');
+    let connected: boolean | undefined;
+    const late = wire.client();
+    const connecting = late.connect().then((result) => (connected = result));
+    await sleep(2000);
+    expect(connected).toBeUndefined();
+    expect(wire.accepted).toBe(1);
+    await wire.comeBack();
+
+    // The kernel sends the SYN again 1, 3 and 7 s after the first: the 3 s one gets through.
+    expect(await connecting).toBe(true);
+    expect(wire.accepted).toBe(2);
+    expect(await client.invoke(new Api.updates.GetState())).toBeInstanceOf(Api.updates.State);
   });
 
   it('runs the built CLI in a child process against it: `send --to telegram:me` delivers every entry', async () => {
