@@ -170,6 +170,8 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
       ...(context.probe ? { probe: context.probe } : {}),
       ...(context.scheduler ? { scheduler: context.scheduler } : {}),
       activity,
+      // The bot waits for the network without end, for an archive's server as for Telegram.
+      http: { networkWait: Infinity },
       // The bot's own connection, lent without letting the archive close it.
       connectTelegram: async () => ({ client, isBot, premium, ...(network ? { network } : {}), close: async () => {} }),
     }).subscribe({

@@ -196,6 +196,8 @@ export async function sendCommand(archive: string, options: SendCommandOptions, 
           restart: options.restart,
           signal: stopping.signal,
           activity: notices.activity,
+          // An archive's server out of reach is waited for as long as Telegram is.
+          http: { networkWait: options.networkWait * 1000 },
           connectTelegram: async () => {
             const { connectTelegram } = await import('../sinks/telegram/connectTelegram.js');
             const { telegramSettings } = await import('../sinks/telegram/telegramSettings.js');

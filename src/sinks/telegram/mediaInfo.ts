@@ -74,7 +74,7 @@ async function isoVideoInfo(file: TempFile): Promise<{ duration: number; width: 
   // mp4box.js prints a malformed box to the console (stderr) even at its quietest level, and offers
   // no setting to stop it; the file's failure reaches `onError` all the same, and the CLI's stderr
   // is for one line per failed entry.
-  Log.error = (module, message, isoFile) => isoFile?.onError?.(module, message);
+  Log.error = (module, message, isoFile) => isoFile?.onError?.(module, message ?? '');
   Log.warn = () => {};
   const iso = createFile(false);
   let movie: Movie | undefined;

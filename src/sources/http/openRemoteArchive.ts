@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import type { Entry } from '../../entry.js';
-import { ArchiveError, describeError } from '../../errors.js';
+import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
 import type { Archive, RemoteOrigin } from '../archive.js';
 import { fileSource } from '../randomAccess.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
@@ -38,7 +38,7 @@ async function opening<T>(name: string, source: HttpSource | undefined, step: ()
   try {
     return await Promise.race([step(), failed]);
   } catch (error) {
-    throw error instanceof ArchiveError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
+    throw error instanceof ArchiveError || error instanceof UnreachableError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
   } finally {
     stop();
   }
@@ -56,7 +56,10 @@ function stoppingOnFailure(archive: Archive, source: HttpSource, remote: RemoteO
     remote,
     entries: (config) =>
       new Observable<Entry>((subscriber) => {
-        const stop = source.onFatal((error) => subscriber.error(new ArchiveError(archive.name, describeError(error), { cause: error })));
+        // Out of reach is not unreadable: the run stops to be resumed, and says so.
+        const stop = source.onFatal((error) =>
+          subscriber.error(error instanceof UnreachableError ? error : new ArchiveError(archive.name, describeError(error), { cause: error })),
+        );
         const subscription = archive.entries(config).subscribe(subscriber);
         return () => {
           stop();

@@ -11,6 +11,13 @@ export interface HttpSourceConfig {
   /** The first wait between attempts in milliseconds, doubling (1 s, 2 s, 4 s…). Default: 1 000. */
   backoff?: number;
   /**
+   * Milliseconds a read keeps trying while the server cannot be reached at all (no answer: the
+   * network is gone), whatever `attempts` says, with waits of at most 30 s; past that it fails with
+   * an `UnreachableError`, which stops the run to be resumed. The CLI passes `--network-wait`.
+   * Default: 0 (only `attempts` count).
+   */
+  networkWait?: number;
+  /**
    * Waits so many milliseconds, ending early (rejecting) when `signal` aborts; tests pass a virtual
    * clock. Default: a timer.
    */
@@ -93,6 +100,7 @@ export function remoteFile(url: string, config: HttpSourceConfig = {}): RemoteFi
   const settings: Required<Omit<HttpSourceConfig, 'resolveUrl'>> = {
     attempts: config.attempts ?? 5,
     backoff: config.backoff ?? 1000,
+    networkWait: config.networkWait ?? 0,
     wait: config.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
     maxRedirects: config.maxRedirects ?? 10,
     fetch: config.fetch ?? globalThis.fetch,

@@ -1,4 +1,4 @@
-import { ArchiveError, describeError } from '../../errors.js';
+import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
 import { connectTelegram, type TelegramConnection } from '../../sinks/telegram/connectTelegram.js';
 import { realWait, telegramCall, type Wait } from '../../sinks/telegram/telegramCall.js';
 import { telegramSettings } from '../../sinks/telegram/telegramSettings.js';
@@ -55,7 +55,7 @@ export async function openTelegramArchive(path: string, name: string, options: T
       try {
         return await step();
       } catch (error) {
-        throw error instanceof ArchiveError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
+        throw error instanceof ArchiveError || error instanceof UnreachableError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
       }
     };
     const format = await opening(() => formatOfSource(source, signal));
