@@ -1,30 +1,19 @@
 import { createHash } from 'node:crypto';
 import { Api } from 'telegram';
 import { IGE } from 'telegram/crypto/IGE.js';
+import { crc32 } from 'telegram/Helpers.js';
 import { BinaryReader } from 'telegram/extensions/BinaryReader.js';
 import { GZIPPacked, MessageContainer, TLMessage } from 'telegram/tl/core/index.js';
 
 /**
  * The server's half of MTProto 2.0 as gramjs speaks it over its Node transport, for
- * {@link TelegramWire}: TCP "full" framing, the encryption of messages with a known auth key (no key
+ * `TelegramWire`: TCP "full" framing, the encryption of messages with a known auth key (no key
  * exchange), and the service messages around requests. Only what a server needs that gramjs does
- * not export: gramjs's `IGE`, `BinaryReader` and core classes do the rest.
+ * not export: gramjs's `IGE`, `crc32`, `BinaryReader` and core classes do the rest.
  *
  * @see https://core.telegram.org/mtproto/mtproto-transports (framing)
  * @see https://core.telegram.org/mtproto/description (encryption)
  */
-
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** A TCP full packet: its length (all of it), the sender's packet counter, the payload and a CRC32 of the rest. */
 export function fullPacket(seq: number, payload: Buffer): Buffer {

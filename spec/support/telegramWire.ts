@@ -17,7 +17,7 @@ import { holdUnreachable, type UnreachablePort } from './unreachablePort.js';
  * Telegram on a loopback TCP port, speaking MTProto 2.0 to a real gramjs client, so that tests can
  * fail the network under gramjs's own `MTProtoSender`, `Connection` and `PromisedNetSockets` the
  * way it fails in the field: refused connections, sockets reset mid-request, a blackhole that
- * swallows everything. Requests are answered by a {@link TelegramRecorder} (or any handler); the
+ * swallows everything, a network gone whose SYNs go unanswered. Requests are answered by a {@link TelegramRecorder} (or any handler); the
  * session carries a made-up auth key, so there is no key exchange.
  */
 
@@ -178,7 +178,7 @@ export class TelegramWire {
       for (const connection of this.connections) connection.socket.destroy();
     }
     if (outage === 'blackhole') return;
-    // Closing waits for the connections left: destroyed ones, and silenced ones a comeBack revives.
+    // Stops listening at once; no waiting for the connections, as silenced ones live on.
     this.server.close();
     if (outage === 'unreachable') this.unreachable = await holdUnreachable(this.port);
   }
@@ -209,7 +209,7 @@ export class TelegramWire {
 
   private accept(socket: Socket): void {
     this.accepted++;
-    const connection = new WireConnection(socket, this.authKey, this.ids, (message, reply) => this.serve(message, reply));
+    const connection = new WireConnection(socket, this.authKey, this.ids, (message, from) => this.serve(message, from));
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
     if (this.outage === 'blackhole') connection.silence();
