@@ -118,6 +118,28 @@ describe('Telegram out of reach', () => {
     expectEachPostedOnce();
   });
 
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s while it waits for the network ends the run within 2 s, state saved; the next run finishes, each file once', async (signal) => {
+    const cli = startCli(args(), wire.env());
+    await dropAfterFirstSend();
+    // Past gramjs's own tries: the network watch is the one waiting now.
+    await sleep(7_000);
+    expect(cli.output().stderr).toContain('waiting for the network');
+    const sent = Date.now();
+    cli.killGroup(signal);
+    const exit = await cli.exited;
+
+    expect(Date.now() - sent).toBeLessThan(2_000);
+    expect(exit.code).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(exit.stderr).toMatch(new RegExp(`stopped by ${signal}; run the same command again to resume\\n$`));
+    expect(await filesUnder(join(workspace.state, 'tmp'))).toEqual([]);
+    expect(await filesUnder(join(workspace.state, 'locks'))).toEqual([]);
+
+    await wire.comeBack();
+    const again = await runCli(args(), { env: wire.env(), timeout: 60_000 });
+    expect(again.code).toBe(0);
+    expectEachPostedOnce();
+  });
+
   it('connections reset under every upload are ridden out without a word or a double', async () => {
     let resets = 0;
     wire.onRequest = (request) => {
