@@ -21,8 +21,11 @@ export interface TarEntryHeader {
 /** tar-stream's limit on the data of a pax or long-name header (it stops the archive above it). */
 const maxHeaderData = 4 * 1024 * 1024;
 
-/** Headers that describe the next entry rather than being one; `X` is Solaris' pax header. */
-const metaTypes = new Set(['x', 'X', 'g', 'L', 'K', 'N']);
+/**
+ * Headers that describe the next entry rather than being one: pax (`x`, global `g`), GNU long name
+ * and link (`L`, `K`), and `N`, which tar-stream also takes for a long name.
+ */
+const metaTypes = new Set(['x', 'g', 'L', 'K', 'N']);
 
 const padding = (size: number) => (512 - (size % 512)) % 512;
 
@@ -95,8 +98,9 @@ type State =
  * rules (which headers carry data, the pax `size`, global records only with an `x` header), so
  * that both always agree on where each header is.
  *
- * It holds at most one header, an old GNU header with its extension blocks, or a pax header's
- * data (4 MiB at most, as tar-stream) beyond what the stream itself buffers.
+ * Beyond what the stream itself buffers, it holds at most one header block (with the map of an
+ * old GNU header's extension blocks, 4 MiB at most) or a pax header's data (4 MiB at most, as
+ * tar-stream).
  */
 export class TarHeaderScan extends Transform {
   private state: State = { at: 'header' };
