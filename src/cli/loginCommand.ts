@@ -2,10 +2,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import writeFileAtomic from 'write-file-atomic';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UnreachableError } from '../errors.js';
 import { newTelegramClient } from '../sinks/telegram/connectTelegram.js';
 import { configFileName, telegramApp } from '../sinks/telegram/telegramSettings.js';
 import { describeTelegramError } from '../sinks/telegram/telegramErrors.js';
+import { watchTelegramNetwork } from '../sinks/telegram/telegramNetwork.js';
 
 /** Options of `unspool login`. */
 export interface LoginCommandOptions {
@@ -34,8 +35,13 @@ export async function loginCommand(options: LoginCommandOptions): Promise<number
   const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
   const ask = async (question: string) => (await prompt.question(question)).trim();
   const client = newTelegramClient(app);
+  // Without a network gramjs would leave the login waiting for good: a minute is plenty at a prompt.
+  const network = watchTelegramNetwork(client, { giveUpAfter: 60_000, quietFor: 3_000, onChange: (state) => {
+    if (!state.up) process.stderr.write('Cannot reach Telegram yet: waiting for the network (a minute at most)…\n');
+  } });
   try {
-    await client.start({
+    await network.ready();
+    await network.guard(client.start({
       phoneNumber: () => ask('Phone number (international format, +…): '),
       phoneCode: () => ask('The code Telegram sent you: '),
       password: (hint) => ask(`2FA password${hint ? ` (hint: ${hint})` : ''}: `),
@@ -43,7 +49,7 @@ export async function loginCommand(options: LoginCommandOptions): Promise<number
         process.stderr.write(`unspool: ${describeTelegramError(error)}\n`);
         return false;
       },
-    });
+    }));
     const session = String(client.session.save());
     if (options.save) {
       const file = join(options.state, configFileName);
@@ -55,9 +61,11 @@ export async function loginCommand(options: LoginCommandOptions): Promise<number
     }
     return 0;
   } catch (error) {
+    if (error instanceof UnreachableError) throw new UnreachableError(`${error.message}: check the network and run \`unspool login\` again`);
     throw new ConfigError(`login failed: ${describeTelegramError(error)}`);
   } finally {
     prompt.close();
+    network.close();
     await client.destroy().catch(() => undefined);
   }
 }
