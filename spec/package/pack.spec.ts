@@ -16,7 +16,8 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -124,7 +125,7 @@ describe('the packed package, installed without a compiler', () => {
 
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'unspool-pack-check', version: '1.0.0', private: true }));
     // --prefer-offline takes what `npm ci` put in the cache; --dangerously-allow-all-scripts turns install
-    // scripts back on where npm blocks them (older npm runs them anyway, and only warns of the flag).
+    // scripts back on where npm blocks them (npm 10 runs them anyway, and ignores the flag).
     const options = ['--prefer-offline', '--no-audit', '--no-fund', '--dangerously-allow-all-scripts'];
     install = await run(tools.npm, ['install', ...options, join(folder, packed!.filename)], { cwd: project, env: { ...env, ...termux } });
   }, 300_000);
@@ -168,5 +169,20 @@ describe('the packed package, installed without a compiler', () => {
     expect(names.main).toEqual(expect.arrayContaining(['send', 'dirSink', 'openArchive']));
     expect(names.telegram).toEqual(expect.arrayContaining(['telegramSink', 'connectTelegram']));
     expect(names).toEqual(JSON.parse(fromBuild.stdout));
+  });
+});
+
+describe('this checkout, as npm ci installs it', () => {
+  it('gives gramjs the websocket stand-in, through the overrides of package.json', async () => {
+    const fromGramjs = createRequire(join(repository, 'node_modules', 'telegram', 'index.js')).resolve('websocket/package.json');
+    expect(await realpath(fromGramjs)).toBe(join(repository, 'vendor', 'websocket-unused', 'package.json'));
+  });
+
+  it('locks no dependency with an install script that npm could not drop as optional, but dev tools', async () => {
+    const lock = JSON.parse(await readFile(join(repository, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { hasInstallScript?: boolean; optional?: boolean; dev?: boolean }>;
+    };
+    const scripted = Object.entries(lock.packages).filter(([, entry]) => entry.hasInstallScript && !entry.optional && !entry.dev);
+    expect(scripted.map(([path]) => path)).toEqual([]);
   });
 });
