@@ -2,8 +2,8 @@
  * Test seam for the crash tests: when `UNSPOOL_CRASH_AT` is `<point>:<n>`, the process kills itself
  * with SIGKILL the n-th time it passes `point` (counting from 1). Points: `manifest-write` (the
  * manifest's temp file exists, the rename has not happened), `after-sink` (the sink confirmed an
- * album, the manifest does not know yet), `telegram-answered` (Telegram answered one send of an
- * album, which is not recorded yet). Unset in normal use, where this does nothing.
+ * album, the manifest does not know yet), `telegram-sent` (Telegram's answer to one send of an
+ * album is recorded, the next send is not made yet). Unset in normal use, where this does nothing.
  */
 export function crashPoint(point: string): void {
   const wanted = process.env.UNSPOOL_CRASH_AT;

@@ -7,10 +7,27 @@ import { newTelegramClient } from '../../src/sinks/telegram/connectTelegram.js';
  * request of unspool goes through — is replaced by a recorder. The recorder keeps what a server
  * would (uploaded parts per file id, messages per chat by `random_id`) and answers with the `Api`
  * objects Telegram sends: `true` for a part, `MessageMediaPhoto`/`MessageMediaDocument` for
- * `messages.uploadMedia`, `Updates` with `UpdateMessageID` for a send, and the same messages again
- * for a `random_id` it has seen. Errors are made by gramjs's own `RPCMessageToError`, as the
- * network layer makes them.
+ * `messages.uploadMedia`, `Updates` with `UpdateMessageID` for a send, and for a `random_id` it
+ * has seen in the chat what {@link TelegramRecorder.seenAnswer} says (by default, as documented:
+ * the messages the earlier call produced). Errors are made by gramjs's own `RPCMessageToError`, as
+ * the network layer makes them.
  */
+
+/**
+ * How the recorder answers a send with a `random_id` it has seen in that chat. Telegram's page on
+ * updates (https://core.telegram.org/api/updates#updatemessageid-updates, "random ID
+ * deduplication") says that a call with a `random_id` used before with the same peer, from any
+ * session of the account, at any time (used `random_id`s are kept and do not expire), returns the
+ * messages the earlier call produced instead of sending a new message, and that while the earlier
+ * call is still being processed the answer is `RANDOM_ID_DUPLICATE`. What it does not say is
+ * played by the other answers:
+ * - `messages` (the default, the documented rule): the messages of the earlier calls, every one of
+ *   them (a whole album, for one of its `random_id`s), with their `updateMessageID`s; nothing is
+ *   posted, not even the items of an album whose `random_id`s are new.
+ * - `no-ids`: an answer naming no message (`Updates` without `updateMessageID`); nothing is posted.
+ * - `RANDOM_ID_DUPLICATE`: error 500 `RANDOM_ID_DUPLICATE`, as while the earlier call is processed.
+ */
+export type SeenAnswer = 'messages' | 'no-ids' | 'RANDOM_ID_DUPLICATE';
 
 /** A request as recorded: its class name and the request object itself. */
 export interface RecordedRequest {
@@ -64,6 +81,8 @@ export interface StoredText {
   /** Every text it had, the first one first. */
   readonly versions: string[];
   deleted?: boolean;
+  /** The `random_id` it was sent under. */
+  readonly randomId?: string;
 }
 
 /** A chat as the recorder files messages under it: a user's id, `-<id>` for a group, `-100<id>` for a channel. */
@@ -98,6 +117,7 @@ export class TelegramServer {
   readonly totalParts = new Map<string, number>();
   /** Every message posted, in order. */
   readonly messages: StoredMessage[] = [];
+  /** Messages by chat and `random_id`: `<peer>/<random_id>` (see {@link peerKey}). */
   readonly byRandomId = new Map<string, StoredMessage>();
   /** Media stored by `messages.uploadMedia`, by photo or document id. */
   readonly media = new Map<string, Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'>>();
@@ -229,6 +249,8 @@ export class TelegramRecorder {
    * `'lose'` to lose the answer for good, as when the device dies right then.
    */
   onAnswered: ((request: Api.AnyRequest) => 'lose' | undefined) | undefined;
+  /** How a send with a `random_id` seen in its chat is answered; see {@link SeenAnswer}. */
+  seenAnswer: SeenAnswer = 'messages';
 
   constructor(readonly server = new TelegramServer()) {
     this.client = newTelegramClient({ apiId: 12345, apiHash: '0123456789abcdef0123456789abcdef' });
@@ -293,6 +315,8 @@ export class TelegramRecorder {
         }),
       });
     }
+    const seen = this.seen(request);
+    if (seen) return seen;
     if (request instanceof Api.messages.SendMedia) {
       const message = this.post(String(request.randomId), request.message, this.mediaOf(request.media, request), undefined, peerKey(request.peer));
       return this.updates([message]);
@@ -418,7 +442,13 @@ export class TelegramRecorder {
     const refuse = (message: string) => errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: message }), request);
     if (request instanceof Api.messages.SendMessage) {
       if (request.message.length > 4096) throw refuse('MESSAGE_TOO_LONG');
-      const text: StoredText = { id: server.newId(), peer: peerKey(request.peer), text: request.message, versions: [request.message] };
+      const text: StoredText = {
+        id: server.newId(),
+        peer: peerKey(request.peer),
+        text: request.message,
+        versions: [request.message],
+        ...(request.randomId !== undefined ? { randomId: String(request.randomId) } : {}),
+      };
       server.texts.push(text);
       return new Api.UpdateShortSentMessage({ out: true, id: text.id, pts: text.id, ptsCount: 1, date: 1_700_000_000 });
     }
@@ -493,13 +523,33 @@ export class TelegramRecorder {
     return stored;
   }
 
-  /** Posts a message, or returns the one already posted under this `random_id`. */
-  private post(randomId: string, caption: string, media: Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'>, groupedId?: string, peer?: string): StoredMessage {
-    const earlier = this.server.byRandomId.get(randomId);
-    if (earlier) return earlier;
-    const message: StoredMessage = { id: this.server.newId(), randomId, caption, ...media, ...(groupedId ? { groupedId } : {}), ...(peer ? { peer } : {}) };
+  /**
+   * The answer to a send with a `random_id` already used in its chat, as {@link seenAnswer} says;
+   * `undefined` for any other request.
+   */
+  private seen(request: Api.AnyRequest): unknown {
+    const { server } = this;
+    if (!(request instanceof Api.messages.SendMedia || request instanceof Api.messages.SendMultiMedia || request instanceof Api.messages.SendMessage)) return undefined;
+    const peer = peerKey(request.peer);
+    const randomIds = request instanceof Api.messages.SendMultiMedia ? request.multiMedia.map((single) => String(single.randomId)) : [String(request.randomId)];
+    const earlier = randomIds.flatMap((randomId) => server.byRandomId.get(`${peer}/${randomId}`) ?? []);
+    const earlierText = request instanceof Api.messages.SendMessage ? server.texts.find((text) => text.peer === peer && text.randomId === randomIds[0]) : undefined;
+    if (earlier.length === 0 && !earlierText) return undefined;
+    if (this.seenAnswer === 'RANDOM_ID_DUPLICATE') {
+      throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 500, errorMessage: 'RANDOM_ID_DUPLICATE' }), request);
+    }
+    if (this.seenAnswer === 'no-ids') return new Api.Updates({ updates: [], users: [], chats: [], date: 1_700_000_000, seq: 0 });
+    if (earlierText) return new Api.UpdateShortSentMessage({ out: true, id: earlierText.id, pts: earlierText.id, ptsCount: 1, date: 1_700_000_000 });
+    // Every message the earlier calls produced: an album's, whichever of its random_ids was seen.
+    const calls = new Set(earlier.map((message) => message.groupedId ?? `message ${message.id}`));
+    return this.updates(server.messages.filter((message) => message.peer === peer && calls.has(message.groupedId ?? `message ${message.id}`)));
+  }
+
+  /** Posts a message in a chat, under a `random_id` not used there before. */
+  private post(randomId: string, caption: string, media: Omit<StoredMessage, 'id' | 'randomId' | 'caption' | 'groupedId' | 'peer'>, groupedId: string | undefined, peer: string): StoredMessage {
+    const message: StoredMessage = { id: this.server.newId(), randomId, caption, ...media, ...(groupedId ? { groupedId } : {}), peer };
     this.server.messages.push(message);
-    this.server.byRandomId.set(randomId, message);
+    this.server.byRandomId.set(`${peer}/${randomId}`, message);
     return message;
   }
 

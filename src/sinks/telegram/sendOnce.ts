@@ -98,14 +98,13 @@ export async function sendOnce(config: SendOnceConfig, request: PostingRequest):
       if (delay !== undefined) await wait(delay, signal);
     }
   }
-  // Test seam: the answer has come and is not recorded yet (see crashPoint).
-  crashPoint('telegram-answered');
   for (const randomId of randomIds) {
     const id = answer === 'duplicate' ? undefined : answer.get(randomId);
     if (id !== undefined) settled[randomId] = id;
     else if (randomIds.length === 1) settled[randomId] = null;
   }
   if (Object.keys(settled).length > 0) await record?.(settled);
+  crashPoint('telegram-sent');
   if (request instanceof Api.messages.SendMultiMedia) {
     for (const single of request.multiMedia) {
       if (!(decimal(single.randomId, request) in settled)) Object.assign(settled, await sendOnce(config, alone(request, single)));
