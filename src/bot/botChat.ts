@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Api, helpers, type TelegramClient } from 'telegram';
 import { type FloodWaitListener, realWait, telegramCall, type Wait } from '../sinks/telegram/telegramCall.js';
 import { captionLimit } from '../sinks/telegram/caption.js';
+import { sendOnce } from '../sinks/telegram/sendOnce.js';
 import { rpcErrorName } from '../sinks/telegram/telegramErrors.js';
 import { uploadFile } from '../sinks/telegram/uploadFile.js';
 import { inputPeerOf } from './chatRef.js';
@@ -41,30 +42,23 @@ function cut(text: string): string {
   return text.length <= messageLimit ? text : `${text.slice(0, messageLimit - 1)}…`;
 }
 
-/** The id of the message a send created, from whichever shape of answer Telegram chose. */
-function sentId(answer: Api.TypeUpdates, random: Api.long): number {
-  if (answer instanceof Api.UpdateShortSentMessage) return answer.id;
-  if (answer instanceof Api.Updates || answer instanceof Api.UpdatesCombined) {
-    for (const update of answer.updates) {
-      if (update instanceof Api.UpdateMessageID && update.randomId?.equals(random)) return update.id;
-    }
-  }
-  return 0;
-}
-
 /**
  * The bot's side of a conversation, over the same `invoke` as everything else: flood waits are
- * waited out (see `telegramCall`), link previews are off, and every request carries a fresh
- * `random_id`.
+ * waited out (see `telegramCall`), link previews are off, and every message carries a fresh
+ * `random_id`, which Telegram deduplicates: a send that reaches it twice (gramjs sends a request
+ * again after a reconnect) is answered with the first message or `RANDOM_ID_DUPLICATE`, both read
+ * as sent (see `sendOnce`).
  */
 export function botChat(options: BotChatOptions): BotChat {
-  const call = telegramCall(options.client, options.wait ?? realWait, options.onFloodWait);
+  const wait = options.wait ?? realWait;
+  const call = telegramCall(options.client, wait, options.onFloodWait);
   const never = new AbortController().signal;
+  const send = { call, wait, signal: never };
   return {
     async say(chat, text) {
-      const random = randomId();
-      const answer = await call(new Api.messages.SendMessage({ peer: inputPeerOf(chat), message: cut(text), randomId: random, noWebpage: true }), never);
-      return sentId(answer, random);
+      const request = new Api.messages.SendMessage({ peer: inputPeerOf(chat), message: cut(text), randomId: randomId(), noWebpage: true });
+      // An id Telegram would not say is 0, which no message has.
+      return Object.values(await sendOnce(send, request))[0] ?? 0;
     },
     async edit(chat, messageId, text) {
       try {
@@ -84,7 +78,7 @@ export function botChat(options: BotChatOptions): BotChat {
           mimeType: 'text/plain',
           attributes: [new Api.DocumentAttributeFilename({ fileName })],
         });
-        await call(new Api.messages.SendMedia({ peer: inputPeerOf(chat), media, message: caption.slice(0, captionLimit), randomId: randomId() }), never);
+        await sendOnce(send, new Api.messages.SendMedia({ peer: inputPeerOf(chat), media, message: caption.slice(0, captionLimit), randomId: randomId() }));
       } finally {
         await rm(path, { force: true });
       }

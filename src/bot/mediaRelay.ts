@@ -2,6 +2,7 @@ import { Api, helpers, type TelegramClient } from 'telegram';
 import type { AlbumGroup } from '../step.js';
 import { mediaReference } from '../sinks/telegram/mediaReference.js';
 import { randomIdOf } from '../sinks/telegram/randomId.js';
+import { sendOnce } from '../sinks/telegram/sendOnce.js';
 import { realWait, telegramCall, type Wait } from '../sinks/telegram/telegramCall.js';
 import { describeTelegramError } from '../sinks/telegram/telegramErrors.js';
 import { chatIdOf } from './chatRef.js';
@@ -51,13 +52,14 @@ export function relayGroupOf(file: IncomingFile): AlbumGroup {
  * the destination as it is: by reference to the file Telegram already has, with its caption.
  * Files sent within `window` milliseconds of each other go as albums of up to 10 of one group, in
  * the order they came. Each message's `random_id` is derived from its chat and id, so a repeated
- * attempt cannot post it twice. The files are held in memory only for the window: a restart inside
- * it loses them (the owner sees no "sent" and can send them again).
+ * attempt cannot post it twice, and Telegram's answer that it has the message counts as sent (see
+ * `sendOnce`). The files are held in memory only for the window: a restart inside it loses them
+ * (the owner sees no "sent" and can send them again).
  */
 export function mediaRelay(options: MediaRelayOptions): MediaRelay {
   const window = options.window ?? 3_000;
-  const call = telegramCall(options.client, options.wait ?? realWait);
-  const never = new AbortController().signal;
+  const wait = options.wait ?? realWait;
+  const once = { call: telegramCall(options.client, wait), wait, signal: new AbortController().signal };
   const batches = new Map<string, Batch>();
 
   const sendGroup = async (batch: Batch, messages: readonly IncomingMessage[]) => {
@@ -66,16 +68,17 @@ export function mediaRelay(options: MediaRelayOptions): MediaRelay {
       message: text,
       randomId: helpers.returnBigInt(randomIdOf(`relay:${chatIdOf(batch.from)}`, id)),
     });
+    // Telegram's answer that it has the messages already (they went before) is a send, not a failure.
     if (messages.length === 1) {
       const { media, message, randomId } = single(messages[0]!);
-      await call(new Api.messages.SendMedia({ peer: batch.to, media, message, randomId }), never);
+      await sendOnce(once, new Api.messages.SendMedia({ peer: batch.to, media, message, randomId }));
       return;
     }
     const multiMedia = messages.map((message) => {
       const { media, message: caption, randomId } = single(message);
       return new Api.InputSingleMedia({ media, message: caption, randomId });
     });
-    await call(new Api.messages.SendMultiMedia({ peer: batch.to, multiMedia }), never);
+    await sendOnce(once, new Api.messages.SendMultiMedia({ peer: batch.to, multiMedia }));
   };
 
   const send = async (batch: Batch) => {
