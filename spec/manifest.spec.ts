@@ -68,6 +68,27 @@ describe('Manifest', () => {
     expect(loaded?.data).toEqual(manifest.data);
   });
 
+  it('keeps the messages posted for an album in flight across a save, and forgets them when the album lands', async () => {
+    const file = join(folder, 'm.json');
+    const manifest = Manifest.create(file, identity, { albumSize: 10 });
+    manifest.inFlight('a', { entries: [1, 2], group: 'visual' });
+    manifest.posted('a', { '-11': 501 });
+    manifest.posted('a', { '22': null });
+    await manifest.save();
+    expect((await Manifest.load(file, 'a.zip'))!.sentFor('a')).toEqual({ '-11': 501, '22': null });
+    manifest.landed('a');
+    expect(manifest.sentFor('a')).toEqual({});
+    expect(manifest.data.sent).toBeUndefined();
+  });
+
+  it('forgets the messages of an album in flight whose every entry failed', () => {
+    const manifest = Manifest.create(join(folder, 'm.json'), identity, { albumSize: 10 });
+    manifest.inFlight('a', { entries: [1], group: 'visual' });
+    manifest.posted('a', { '-11': 501 });
+    manifest.settle(entry(1), { state: 'failed', reason: 'truncated', detail: 'x' });
+    expect(manifest.data.sent).toBeUndefined();
+  });
+
   it('has no manifest for an archive never seen', async () => {
     expect(await Manifest.load(join(folder, 'none.json'), 'a.zip')).toBeUndefined();
   });

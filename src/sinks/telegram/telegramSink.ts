@@ -306,7 +306,7 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
     for (const item of items.filter((item) => item.file.size > maxFileSize)) await sendInPieces(item, album.id, uploads, sent, send);
     for (const file of album.files) infos.delete(file.path);
     const idOf = (randomId: string) => {
-      if (!sent.has(randomId)) throw new SinkError(`${chat}: Telegram's answers leave ${randomId} unaccounted for`, { reason: 'MEDIA_INVALID', retryable: true });
+      if (!sent.has(randomId)) throw new SinkError(`${chat}: Telegram's answers leave ${randomId} unaccounted for`, { reason: 'unconfirmed', retryable: true });
       return String(sent.get(randomId) ?? 'sent-before');
     };
     return { items: items.map((item) => (item.randomIds.length ? item.randomIds.map(idOf).join('+') : idOf(item.randomId))) };
