@@ -118,6 +118,28 @@ describe('Telegram out of reach', () => {
     expectEachPostedOnce();
   });
 
+  it('a blackhole (connections accepted, never answered) is not taken for a network: past --network-wait the run stops with exit 4, and resumes', async () => {
+    const cli = startCli(args('--network-wait', '10'), wire.env());
+    await new Promise<void>((blackholed) => {
+      wire.onRequest = (request) => {
+        if (!(request instanceof Api.messages.SendMultiMedia || request instanceof Api.messages.SendMedia)) return undefined;
+        wire.onRequest = undefined;
+        setTimeout(() => void wire.goDown('blackhole').then(blackholed), 50);
+        return undefined;
+      };
+    });
+    // gramjs finds a silent connection dead by its pings (about 40 s), then connects into the
+    // blackhole again and takes itself for connected; the watch waits for an answer on it.
+    const exit = await cli.exited;
+
+    expect(exit.code).toBe(4);
+    expect(exit.stderr).toMatch(/cannot reach Telegram \(no connection for \d+ s\): check the network; run the same command again to resume\n$/);
+    await wire.comeBack();
+    const again = await runCli(args(), { env: wire.env(), timeout: 60_000 });
+    expect(again.code).toBe(0);
+    expectEachPostedOnce();
+  }, 120_000);
+
   it.each(['SIGINT', 'SIGTERM'] as const)('%s while it waits for the network ends the run within 2 s, state saved; the next run finishes, each file once', async (signal) => {
     const cli = startCli(args(), wire.env());
     await dropAfterFirstSend();

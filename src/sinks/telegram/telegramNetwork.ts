@@ -86,8 +86,23 @@ export function describeWait(milliseconds: number): string {
 export function watchTelegramNetwork(client: TelegramClient, config: TelegramNetworkConfig = {}): TelegramNetwork {
   const { giveUpAfter = Infinity, checkEvery = 1000, onChange, quietFor = 5_000 } = config;
   const sender = () => (client as unknown as { _sender?: SenderLook })._sender;
-  const isUp = () => client.connected === true && !sender()?.isReconnecting;
-  let state: NetworkState = isUp() ? { up: true } : { up: false, since: Date.now() };
+  const connected = () => client.connected === true && !sender()?.isReconnecting;
+  /** Requests guarded now, and when one last settled: a connection is proven by an answer on it. */
+  let pending = 0;
+  let lastAnswer = -Infinity;
+  let connectedSince: number | undefined;
+  // Connected is not reachable: into a blackhole (a dead NAT mapping, a captive portal) gramjs
+  // connects, and finds out only when its pings fail, 40 s later, to connect into it again. So
+  // after a drop, a connection counts once a request has been answered on it, or when none waits.
+  const isUp = () => {
+    if (!connected()) {
+      connectedSince = undefined;
+      return false;
+    }
+    connectedSince ??= Date.now();
+    return state.up || pending === 0 || lastAnswer >= connectedSince;
+  };
+  let state: NetworkState = { up: false, since: Date.now() };
   let failure: UnreachableError | undefined;
   let lastAttempt = -Infinity;
   let told = false;
@@ -115,16 +130,19 @@ export function watchTelegramNetwork(client: TelegramClient, config: TelegramNet
       // `client.connect()` may stay unsettled after its connection is up (its first request went
       // out on a connection that dropped), so an attempt is judged by gramjs's own flags, with a
       // short grace for the moment before it sets them.
-      const trying = sender()?.isConnecting || sender()?.isReconnecting || Date.now() - lastAttempt < 2 * checkEvery;
+      const trying = connected() || sender()?.isConnecting || sender()?.isReconnecting || Date.now() - lastAttempt < 2 * checkEvery;
       if (!failure && !trying) {
         lastAttempt = Date.now();
         void client.connect().then(look, look);
       }
     }
+    // Referenced while Telegram is out of reach, as it is then what keeps a waiting run alive;
+    // otherwise not, so that a run left with nothing to wait for is seen as such.
+    if (state.up) timer?.unref();
+    else timer?.ref();
     for (const waiter of [...wake]) waiter();
   };
-  // Kept referenced: while a run waits for the network, this timer is what keeps the process alive.
-  const timer = setInterval(look, checkEvery);
+  const timer: NodeJS.Timeout = setInterval(look, checkEvery);
 
   /** Settles when `check` says so, looking again at every tick and at the signal's abort. */
   const until = <T>(check: () => { done: true; value: T } | { done: false }, signal?: AbortSignal) =>
@@ -162,15 +180,16 @@ export function watchTelegramNetwork(client: TelegramClient, config: TelegramNet
     },
     guard<T>(request: Promise<T>, signal?: AbortSignal) {
       let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+      pending++;
+      const settled = (result: NonNullable<typeof outcome>) => {
+        outcome = result;
+        pending--;
+        lastAnswer = Date.now();
+        look();
+      };
       request.then(
-        (value) => {
-          outcome = { ok: true, value };
-          for (const waiter of [...wake]) waiter();
-        },
-        (error: unknown) => {
-          outcome = { ok: false, error };
-          for (const waiter of [...wake]) waiter();
-        },
+        (value) => settled({ ok: true, value }),
+        (error: unknown) => settled({ ok: false, error }),
       );
       return until<T>(() => {
         if (outcome?.ok) return { done: true, value: outcome.value };
