@@ -13,7 +13,7 @@ import { pngBytes } from '../support/media.js';
 import { runSend } from '../support/runSend.js';
 import { pseudoRandomBytes, sha256 } from '../support/sampleBytes.js';
 import { testEntry } from '../support/steps.js';
-import { TelegramRecorder } from '../support/telegramRecorder.js';
+import { type SeenAnswer, TelegramRecorder } from '../support/telegramRecorder.js';
 import { createWorkspace, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
 import { recordedSink } from './support.js';
@@ -104,17 +104,21 @@ describe('the Telegram sink, one request at a time', () => {
   };
   const sends = () => recorder.requests.filter(({ request }) => request instanceof Api.messages.SendMedia || request instanceof Api.messages.SendMultiMedia);
   /** The sink's receipt for an album, with a journal of its own (an empty one: a first run, or one after a crash that lost it). */
-  const deliver = (sink: Sink, album: Album, uploads: UploadJournal = notingJournal([])): Promise<Receipt> =>
-    firstValueFrom(from(sink.deliver(album, never, { archive: 'a.zip', uploads })));
+  const deliver = (sink: Sink, album: Album, uploads: UploadJournal = notingJournal([]), signal = never): Promise<Receipt> =>
+    firstValueFrom(from(sink.deliver(album, signal, { archive: 'a.zip', uploads })));
+  /** An album needing five sends: p0 and p1 together, p2 (which Telegram refuses as a photo) alone, three pieces of big.bin. */
+  const mixedAlbum = async (): Promise<Album> => {
+    refusePhoto('p2.png');
+    const big = await tempFile(3, 'big.bin', 'document', pseudoRandomBytes(2 * 300_000 + 1_234, 'big'));
+    return { id: 'a1', group: 'visual', files: [await photo(0), await photo(1), await photo(2), big] };
+  };
 
   it('sends an album, a photo Telegram refused and three pieces as five requests, recording each answer before the next request', async () => {
     const log: string[] = [];
     recorder.onRequest = (request) => {
       if (request instanceof Api.messages.SendMedia || request instanceof Api.messages.SendMultiMedia) log.push(request.className);
     };
-    refusePhoto('p2.png');
-    const big = pseudoRandomBytes(2 * 300_000 + 1_234, 'big');
-    const album: Album = { id: 'a1', group: 'visual', files: [await photo(0), await photo(1), await photo(2), await tempFile(3, 'big.bin', 'document', big)] };
+    const album = await mixedAlbum();
     const { sink } = recordedSink(recorder, { maxFileSize: 300_000, split: true });
     const receipt = await deliver(sink, album, notingJournal(log));
     expect(log).toEqual([
@@ -128,6 +132,39 @@ describe('the Telegram sink, one request at a time', () => {
     const idOf = (index: number, piece?: number) => String(byRandomId.get(randomIdOf('a1', index, piece))!.id);
     expect(receipt).toEqual({ items: [idOf(0), idOf(1), idOf(2), [0, 1, 2].map((piece) => idOf(3, piece)).join('+')] });
     expect(byRandomId.get(randomIdOf('a1', 2))).toMatchObject({ kind: 'document', caption: 'p2.png' });
+  });
+
+  const killed: [SeenAnswer, number][] = (['messages', 'RANDOM_ID_DUPLICATE'] as const).flatMap((seen) => [1, 2, 3, 4, 5].map((n): [SeenAnswer, number] => [seen, n]));
+  it.each(killed)('with seen random_ids answered as %s, delivers the album once when the answer to send %i was lost, sending only from there', async (seenAnswer, n) => {
+    const album = await mixedAlbum();
+    const journal = notingJournal([]);
+    // The device dies once Telegram has acted on the n-th send: its answer never comes.
+    const aborter = new AbortController();
+    let sends = 0;
+    recorder.onAnswered = (request) => {
+      if (!(request instanceof Api.messages.SendMedia || request instanceof Api.messages.SendMultiMedia) || ++sends !== n) return undefined;
+      setImmediate(() => aborter.abort(new Error('killed')));
+      return 'lose';
+    };
+    await expect(deliver(recordedSink(recorder, { maxFileSize: 300_000, split: true }).sink, album, journal, aborter.signal)).rejects.toThrow('killed');
+    const before = recorder.requests.length;
+    recorder.onAnswered = undefined;
+    recorder.seenAnswer = seenAnswer;
+    const receipt = await deliver(recordedSink(recorder, { maxFileSize: 300_000, split: true }).sink, album, journal);
+    const byRandomId = new Map(recorder.server.messages.map((message) => [message.randomId, message]));
+    expect(byRandomId.get(randomIdOf('a1', 2))).toMatchObject({ kind: 'document', caption: 'p2.png' });
+    expect(recorder.server.messages.map((message) => message.caption).sort()).toEqual(['big.bin (1/3)', 'big.bin (2/3)', 'big.bin (3/3)', 'p0.png', 'p1.png', 'p2.png']);
+    expect([0, 1, 2].map((piece) => byRandomId.get(randomIdOf('a1', 3, piece))!.size)).toEqual([300_000, 300_000, 1_234]);
+    // The sends answered before the kill are not made again; the first of the second try is the lost one.
+    const randomIds = (request: Api.AnyRequest) =>
+      request instanceof Api.messages.SendMultiMedia ? request.multiMedia.map((single) => String(single.randomId)) : [String((request as Api.messages.SendMedia).randomId)];
+    const sendsIn = (requests: typeof recorder.requests) => requests.filter(({ request }) => request instanceof Api.messages.SendMultiMedia || request instanceof Api.messages.SendMedia).map(({ request }) => randomIds(request));
+    const [first, second] = [sendsIn(recorder.requests.slice(0, before)), sendsIn(recorder.requests.slice(before))];
+    expect(first).toHaveLength(n);
+    expect(second[0]).toEqual(first.at(-1));
+    expect(second.flat().filter((randomId) => first.slice(0, -1).flat().includes(randomId))).toEqual([]);
+    const name = (index: number, piece?: number) => (seenAnswer === 'messages' ? String(byRandomId.get(randomIdOf('a1', index, piece))!.id) : expect.stringMatching(/^\d+$|^sent-before$/));
+    expect(receipt).toEqual({ items: [name(0), name(1), name(2), expect.stringContaining('+')] });
   });
 
   it('settles the random_ids of a send Telegram has seen with the ids of the messages it gives back', async () => {
