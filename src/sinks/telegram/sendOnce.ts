@@ -60,9 +60,10 @@ function alone(request: Api.messages.SendMultiMedia, single: Api.InputSingleMedi
 }
 
 /**
- * Sends a request that posts messages and finds out, for each of its `random_id`s, that Telegram
- * has the message: Telegram's answer to a `random_id` it has seen is the one thing that makes a
- * send after a crash, or a second attempt, safe, so every answer it may give is read that way.
+ * Sends a request that posts messages, and learns from Telegram's answer, for each of its
+ * `random_id`s, that Telegram has the message. A send made again (after a crash, in a second
+ * attempt, by gramjs after a reconnect) is answered differently from a first one, and every such
+ * answer must prove what it can without losing a message or posting one twice.
  *
  * Telegram deduplicates sends by `random_id` (core.telegram.org/api/updates, "random ID
  * deduplication"): a `random_id` used before with the same chat returns the messages the earlier
