@@ -3,6 +3,7 @@ import { botAccess } from '../bot/botAccess.js';
 import { startBot, type BotLog } from '../bot/bot.js';
 import { connectTelegram } from '../sinks/telegram/connectTelegram.js';
 import { telegramSettings } from '../sinks/telegram/telegramSettings.js';
+import { exitCodes } from './exitCodes.js';
 
 /** Options of `unspool bot`, as parsed from the command line. */
 export interface BotCommandOptions {
@@ -78,10 +79,18 @@ export async function botCommand(options: BotCommandOptions): Promise<number> {
       split: options.split,
     },
   });
+  // The bot lives until a signal: an event loop that empties before one is a defect, said as such
+  // rather than left to Node's silent exit code 13.
+  const stalled = () => {
+    log('error', { error: 'internal error: the bot was left with nothing to wait for; its queue is saved: start it again, and please report this' });
+    process.exit(exitCodes.internalError);
+  };
+  process.on('beforeExit', stalled);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  process.off('beforeExit', stalled);
   log('stopping', { signal });
   // A second signal while stopping exits at once; the manifests are consistent at every moment.
   const again = () => process.exit(1);
