@@ -1,18 +1,10 @@
 import { formatBytes } from '../cli/size.js';
+import { formatDuration } from '../duration.js';
 import type { NetworkState } from '../sinks/telegram/telegramNetwork.js';
 import type { Summary, SummaryItem } from '../summary.js';
 import { usage } from './parseBotCommand.js';
 import type { Job } from './job.js';
 import { type LiveProgress, settledThisRun } from './liveProgress.js';
-
-/** A duration for people: `45 s`, `3 min 12 s`, `2 h 5 min`. */
-export function formatDuration(milliseconds: number): string {
-  const seconds = Math.max(0, Math.round(milliseconds / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
 
 /** A speed for people, from bytes over milliseconds: `6.4 MB/s`. */
 export function formatSpeed(bytes: number, milliseconds: number): string {

@@ -1,6 +1,7 @@
 import { RunActivity, watchStall } from '../runActivity.js';
 import type { FloodWaitListener } from '../sinks/telegram/telegramCall.js';
-import { describeWait, type NetworkState, type TelegramNetworkConfig } from '../sinks/telegram/telegramNetwork.js';
+import { formatDuration } from '../duration.js';
+import type { NetworkState, TelegramNetworkConfig } from '../sinks/telegram/telegramNetwork.js';
 import type { ProgressDisplay } from './progress.js';
 
 /** A structured log line, written when `--verbose` is on. */
@@ -53,7 +54,7 @@ export function runNotices(options: RunNoticesOptions): RunNotices {
     activity.moved();
     if (!state.up) {
       const since = state.since;
-      const giveUp = Number.isFinite(networkWait) ? `; waiting up to ${describeWait(networkWait)} (--network-wait), then stopping: run the same command again to resume` : '';
+      const giveUp = Number.isFinite(networkWait) ? `; waiting up to ${formatDuration(networkWait)} (--network-wait), then stopping: run the same command again to resume` : '';
       progress.notice(`waiting for the network (Telegram out of reach since ${clock(since)})`);
       log('network-down', { since: new Date(since).toISOString() });
       write(`unspool: ${archive}: cannot reach Telegram since ${clock(since)}: waiting for the network${giveUp}`);
@@ -62,7 +63,7 @@ export function runNotices(options: RunNoticesOptions): RunNotices {
     }
     if (!down) return;
     const after = Date.now() - down.since;
-    write(`unspool: ${archive}: Telegram is reachable again after ${describeWait(after)}; going on`);
+    write(`unspool: ${archive}: Telegram is reachable again after ${formatDuration(after)}; going on`);
     log('network-up', { downFor: after });
     progress.notice('the network is back');
     down = undefined;

@@ -1,4 +1,5 @@
 import type { TelegramClient } from 'telegram';
+import { formatDuration } from '../../duration.js';
 import { UnreachableError } from '../../errors.js';
 
 /** Whether Telegram can be reached now, as the connected gramjs client sees it. */
@@ -56,12 +57,6 @@ const networks = new WeakMap<object, TelegramNetwork>();
 /** The watch {@link watchTelegramNetwork} keeps over this client, if any. */
 export function networkOf(client: object): TelegramNetwork | undefined {
   return networks.get(client);
-}
-
-/** Minutes or seconds, as a person says a wait: `90 s`, `15 min`. */
-export function describeWait(milliseconds: number): string {
-  const seconds = Math.round(milliseconds / 1000);
-  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 /**
@@ -125,7 +120,7 @@ export function watchTelegramNetwork(client: TelegramClient, config: TelegramNet
         onChange?.(state);
       }
       if (!failure && downFor >= giveUpAfter) {
-        failure = new UnreachableError(`cannot reach Telegram (no connection for ${describeWait(downFor)})`);
+        failure = new UnreachableError(`cannot reach Telegram (no connection for ${formatDuration(downFor)})`);
       }
       // `client.connect()` may stay unsettled after its connection is up (its first request went
       // out on a connection that dropped), so an attempt is judged by gramjs's own flags, with a

@@ -1,5 +1,5 @@
 import { UnreachableError } from '../../errors.js';
-import { describeWait } from '../../sinks/telegram/telegramNetwork.js';
+import { formatDuration } from '../../duration.js';
 import { HttpSourceError } from './httpSourceError.js';
 
 /** How a remote source retries, as {@link retryBudget} takes it. */
@@ -62,7 +62,7 @@ export function retryBudget(settings: RetrySettings, now: () => number = Date.no
       const offlineFor = offlineSince === undefined ? 0 : now() - offlineSince;
       const waitingForNetwork = offline && offlineFor < (settings.networkWait ?? 0);
       if (failures >= settings.attempts && !waitingForNetwork) {
-        if (offline) throw new UnreachableError(`${error.message} (no connection for ${describeWait(offlineFor)})`, { cause: error });
+        if (offline) throw new UnreachableError(`${error.message} (no connection for ${formatDuration(offlineFor)})`, { cause: error });
         throw new HttpSourceError(`${error.message} (gave up after ${failures} attempts)`, { status: error.status, cause: error });
       }
       const backoff = settings.backoff * 2 ** Math.min(failures - 1, 20);
