@@ -123,5 +123,9 @@ try {
           : exitCodes.someFailed;
 }
 // Everything is said and saved: what may still be pending is gramjs's, a connection attempt to a
-// network that never answered, say, which would hold the process for minutes.
+// network that never answered, say, which would hold the process for minutes. What was written to
+// a pipe may still be on its way (a summary of thousands of entries is larger than a pipe's
+// buffer), so the process ends once stdout and stderr have taken it all.
+const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit();
