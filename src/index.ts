@@ -31,6 +31,8 @@ export { albums, groupOf, type AlbumsConfig, type PlannedAlbum } from '../operat
 export { recordAlbum, type RecordAlbumConfig } from '../operators/recordAlbum.js';
 export { deliver, type DeliverConfig } from '../operators/deliver.js';
 export { checkpoint, type CheckpointConfig } from '../operators/checkpoint.js';
+export { trackActivity } from '../operators/trackActivity.js';
+export { RunActivity, watchStall, type RunStage, type Stall, type WatchStallConfig } from './runActivity.js';
 export type { Album, AlbumGroup, Receipt, Step, StepOf, TempFile } from './step.js';
 
 // State: manifests and free space.
@@ -40,4 +42,4 @@ export { spaceLedger, type LedgerAccount, type SpaceLedger } from './spaceLedger
 export { defaultStateDir } from './stateDir.js';
 
 // Errors.
-export { ArchiveError, ConfigError, EntryError, SinkError } from './errors.js';
+export { ArchiveError, ConfigError, EntryError, SinkError, UnreachableError } from './errors.js';

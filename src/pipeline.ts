@@ -18,7 +18,7 @@ import { checkDiskSpaceProbe, type DiskSpaceProbe } from './freeSpace.js';
 import { Manifest } from './manifest.js';
 import type { SpaceLedger } from './spaceLedger.js';
 import type { DeliveryContext, Sink } from './sinks/sink.js';
-import type { TelegramConnection } from './sinks/telegram/connectTelegram.js';
+import type { TelegramConnection } from './telegram/connectTelegram.js';
 import type { Archive } from './sources/archive.js';
 import type { HttpSourceConfig } from './sources/http/remoteFile.js';
 import { isHttpUrl, redactUrl, urlWithoutQuery } from './sources/http/redactUrl.js';

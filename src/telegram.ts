@@ -4,15 +4,16 @@
  * that deliver into folders.
  */
 export { telegramSink, uploadLimit, premiumUploadLimit, type TelegramSinkOptions } from './sinks/telegram/telegramSink.js';
-export { connectTelegram, newTelegramClient, type TelegramConnection } from './sinks/telegram/connectTelegram.js';
-export { resolveChat, type ResolvedChat } from './sinks/telegram/resolveChat.js';
-export { telegramSettings, telegramApp, configFileName, type TelegramSettings, type TelegramLogin } from './sinks/telegram/telegramSettings.js';
+export { connectTelegram, newTelegramClient, type TelegramConnection } from './telegram/connectTelegram.js';
+export { resolveChat, type ResolvedChat } from './telegram/resolveChat.js';
+export { telegramSettings, telegramApp, configFileName, type TelegramSettings, type TelegramLogin } from './telegram/telegramSettings.js';
 export { openTelegramSink, type OpenTelegramSinkOptions } from './sinks/telegram/openTelegramSink.js';
 export { uploadFile, partSize, bigFileThreshold, type UploadFileOptions } from './sinks/telegram/uploadFile.js';
 export { readMediaInfo, fitsAsPhoto, photoLimits, type MediaInfo } from './sinks/telegram/mediaInfo.js';
 export { caption, captionLimit, captionPlaceholders, type CaptionFields } from './sinks/telegram/caption.js';
-export { randomIdOf } from './sinks/telegram/randomId.js';
-export { telegramCall, type TelegramCall, type Wait, type FloodWaitListener } from './sinks/telegram/telegramCall.js';
+export { randomIdOf } from './telegram/randomId.js';
+export { telegramCall, type TelegramCall, type Wait, type FloodWaitListener } from './telegram/telegramCall.js';
+export { watchTelegramNetwork, networkOf, type TelegramNetwork, type TelegramNetworkConfig, type NetworkState } from './telegram/telegramNetwork.js';
 
 // The bot: `unspool bot` is this, started with the settings of the command line.
 export { startBot, type Bot, type BotOptions, type BotLog } from './bot/bot.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Api, errors, helpers, type TelegramClient } from 'telegram';
-import { newTelegramClient } from '../../src/sinks/telegram/connectTelegram.js';
+import { newTelegramClient } from '../../src/telegram/connectTelegram.js';
 
 /**
  * Telegram as the tests see it: a real gramjs `TelegramClient` whose `invoke` — the one door every

@@ -6,7 +6,7 @@ import { Api, errors, helpers, type TelegramClient } from 'telegram';
 import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { PromisedNetSockets } from 'telegram/extensions/PromisedNetSockets.js';
 import { StringSession } from 'telegram/sessions/index.js';
-import { newTelegramClient } from '../../src/sinks/telegram/connectTelegram.js';
+import { newTelegramClient } from '../../src/telegram/connectTelegram.js';
 import { innermostQuery, resultBytes, rpcError, rpcResult, ServerMessageIds, type ClientMessage } from './mtproto.js';
 import { loginAnswer, rpcErrorOf, sendable, telegramConfig } from './wireAnswers.js';
 import { WireConnection } from './wireConnection.js';

@@ -1,7 +1,7 @@
 import { Api, helpers } from 'telegram';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { resolveChat } from '../../src/sinks/telegram/resolveChat.js';
+import { resolveChat } from '../../src/telegram/resolveChat.js';
 import { TelegramRecorder } from '../support/telegramRecorder.js';
 
 const long = (value: number | string) => helpers.returnBigInt(value);

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Api } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnreachableError } from '../../src/errors.js';
-import { telegramCall } from '../../src/sinks/telegram/telegramCall.js';
-import { networkOf, type TelegramNetwork, watchTelegramNetwork } from '../../src/sinks/telegram/telegramNetwork.js';
+import { telegramCall } from '../../src/telegram/telegramCall.js';
+import { networkOf, type TelegramNetwork, watchTelegramNetwork } from '../../src/telegram/telegramNetwork.js';
 import { TelegramRecorder } from '../support/telegramRecorder.js';
 import { TelegramWire } from '../support/telegramWire.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { configFileName, telegramApp, telegramSettings } from '../../src/sinks/telegram/telegramSettings.js';
+import { configFileName, telegramApp, telegramSettings } from '../../src/telegram/telegramSettings.js';
 
 const apiId = '1234567';
 const apiHash = '0123456789abcdef0123456789ABCDEF';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Api } from 'telegram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { randomIdOf } from '../../src/sinks/telegram/randomId.js';
+import { randomIdOf } from '../../src/telegram/randomId.js';
 import { pngBytes, sampleMedia } from '../support/media.js';
 import { runSend } from '../support/runSend.js';
 import { pseudoRandomBytes, sha256 } from '../support/sampleBytes.js';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Api, errors } from 'telegram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../../src/sinks/sink.js';
-import { telegramCall, type TelegramCall } from '../../src/sinks/telegram/telegramCall.js';
+import { telegramCall, type TelegramCall } from '../../src/telegram/telegramCall.js';
 import { bigFileThreshold, partSize, uploadFile, type UploadFileOptions } from '../../src/sinks/telegram/uploadFile.js';
 import { TelegramRecorder } from '../support/telegramRecorder.js';
 import { virtualWait } from './support.js';

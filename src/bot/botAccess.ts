@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { settingLookup } from '../sinks/telegram/telegramSettings.js';
+import { settingLookup } from '../telegram/telegramSettings.js';
 
 /** Who may use the bot, and where albums go by default. */
 export interface BotAccess {

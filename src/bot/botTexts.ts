@@ -1,6 +1,6 @@
 import { formatBytes } from '../cli/size.js';
 import { formatDuration } from '../duration.js';
-import type { NetworkState } from '../sinks/telegram/telegramNetwork.js';
+import type { NetworkState } from '../telegram/telegramNetwork.js';
 import type { Summary, SummaryItem } from '../summary.js';
 import { usage } from './parseBotCommand.js';
 import type { Job } from './job.js';

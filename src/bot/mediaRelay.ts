@@ -1,10 +1,10 @@
 import { Api, helpers, type TelegramClient } from 'telegram';
 import type { AlbumGroup } from '../step.js';
-import { mediaReference } from '../sinks/telegram/mediaReference.js';
-import { randomIdOf } from '../sinks/telegram/randomId.js';
+import { mediaReference } from '../telegram/mediaReference.js';
+import { randomIdOf } from '../telegram/randomId.js';
 import { sendOnce } from '../sinks/telegram/sendOnce.js';
-import { realWait, telegramCall, type Wait } from '../sinks/telegram/telegramCall.js';
-import { describeTelegramError } from '../sinks/telegram/telegramErrors.js';
+import { realWait, telegramCall, type Wait } from '../telegram/telegramCall.js';
+import { describeTelegramError } from '../telegram/telegramErrors.js';
 import { chatIdOf } from './chatRef.js';
 import type { IncomingFile, IncomingMessage } from './incomingMessage.js';
 import type { ChatRef } from './job.js';

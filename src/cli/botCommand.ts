@@ -1,8 +1,8 @@
 import { ConfigError } from '../errors.js';
 import { botAccess } from '../bot/botAccess.js';
 import { startBot, type BotLog } from '../bot/bot.js';
-import { connectTelegram } from '../sinks/telegram/connectTelegram.js';
-import { telegramSettings } from '../sinks/telegram/telegramSettings.js';
+import { connectTelegram } from '../telegram/connectTelegram.js';
+import { telegramSettings } from '../telegram/telegramSettings.js';
 import { exitCodes } from './exitCodes.js';
 
 /** Options of `unspool bot`, as parsed from the command line. */

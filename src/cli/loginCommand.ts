@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import writeFileAtomic from 'write-file-atomic';
 import { ConfigError, UnreachableError } from '../errors.js';
-import { newTelegramClient } from '../sinks/telegram/connectTelegram.js';
-import { configFileName, telegramApp } from '../sinks/telegram/telegramSettings.js';
-import { describeTelegramError } from '../sinks/telegram/telegramErrors.js';
-import { watchTelegramNetwork } from '../sinks/telegram/telegramNetwork.js';
+import { newTelegramClient } from '../telegram/connectTelegram.js';
+import { configFileName, telegramApp } from '../telegram/telegramSettings.js';
+import { describeTelegramError } from '../telegram/telegramErrors.js';
+import { watchTelegramNetwork } from '../telegram/telegramNetwork.js';
 
 /** Options of `unspool login`. */
 export interface LoginCommandOptions {

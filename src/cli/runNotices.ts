@@ -1,7 +1,7 @@
 import { RunActivity, watchStall } from '../runActivity.js';
-import type { FloodWaitListener } from '../sinks/telegram/telegramCall.js';
+import type { FloodWaitListener } from '../telegram/telegramCall.js';
 import { formatDuration } from '../duration.js';
-import type { NetworkState, TelegramNetworkConfig } from '../sinks/telegram/telegramNetwork.js';
+import type { NetworkState, TelegramNetworkConfig } from '../telegram/telegramNetwork.js';
 import type { ProgressDisplay } from './progress.js';
 
 /** A structured log line, written when `--verbose` is on. */

@@ -199,8 +199,8 @@ export async function sendCommand(archive: string, options: SendCommandOptions, 
           // An archive's server out of reach is waited for as long as Telegram is.
           http: { networkWait: options.networkWait * 1000 },
           connectTelegram: async () => {
-            const { connectTelegram } = await import('../sinks/telegram/connectTelegram.js');
-            const { telegramSettings } = await import('../sinks/telegram/telegramSettings.js');
+            const { connectTelegram } = await import('../telegram/connectTelegram.js');
+            const { telegramSettings } = await import('../telegram/telegramSettings.js');
             return connectTelegram(await telegramSettings(process.env, options.state), notices.network);
           },
         }).subscribe({

@@ -1,8 +1,8 @@
 import { ConfigError } from '../errors.js';
 import { dirSink } from './dirSink.js';
 import type { Sink } from './sink.js';
-import type { FloodWaitListener } from './telegram/telegramCall.js';
-import type { TelegramNetworkConfig } from './telegram/telegramNetwork.js';
+import type { FloodWaitListener } from '../telegram/telegramCall.js';
+import type { TelegramNetworkConfig } from '../telegram/telegramNetwork.js';
 
 /** Options of {@link openSink}. */
 export interface OpenSinkOptions {

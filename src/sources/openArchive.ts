@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchiveError, describeError } from '../errors.js';
-import type { TelegramConnection } from '../sinks/telegram/connectTelegram.js';
+import type { TelegramConnection } from '../telegram/connectTelegram.js';
 import type { Archive } from './archive.js';
 import { detectFormat } from './detectFormat.js';
 import type { HttpSourceConfig } from './http/remoteFile.js';

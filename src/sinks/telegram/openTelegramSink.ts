@@ -1,10 +1,10 @@
 import type { Sink } from '../sink.js';
-import { connectTelegram } from './connectTelegram.js';
-import { resolveChat } from './resolveChat.js';
-import type { FloodWaitListener } from './telegramCall.js';
-import type { TelegramNetworkConfig } from './telegramNetwork.js';
+import { connectTelegram } from '../../telegram/connectTelegram.js';
+import { resolveChat } from '../../telegram/resolveChat.js';
+import type { FloodWaitListener } from '../../telegram/telegramCall.js';
+import type { TelegramNetworkConfig } from '../../telegram/telegramNetwork.js';
 import { premiumUploadLimit, telegramSink, uploadLimit } from './telegramSink.js';
-import { telegramSettings } from './telegramSettings.js';
+import { telegramSettings } from '../../telegram/telegramSettings.js';
 
 /** Options of {@link openTelegramSink}. */
 export interface OpenTelegramSinkOptions {

@@ -1,8 +1,8 @@
 import { Api } from 'telegram';
 import { crashPoint } from '../../crashPoint.js';
 import type { SentMessages } from '../sink.js';
-import type { TelegramCall, Wait } from './telegramCall.js';
-import { rpcErrorName } from './telegramErrors.js';
+import type { TelegramCall, Wait } from '../../telegram/telegramCall.js';
+import { rpcErrorName } from '../../telegram/telegramErrors.js';
 
 /** A request that posts messages, each under a `random_id` Telegram deduplicates. */
 export type PostingRequest = Api.messages.SendMedia | Api.messages.SendMultiMedia | Api.messages.SendMessage;

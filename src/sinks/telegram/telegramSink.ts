@@ -6,10 +6,10 @@ import { safeFileName } from '../safeFileName.js';
 import type { DeliveryContext, SentMessages, Sink, UploadJournal, UploadRecord } from '../sink.js';
 import { caption, captionLimit } from './caption.js';
 import { type MediaInfo, readMediaInfo } from './mediaInfo.js';
-import { mediaReference } from './mediaReference.js';
-import { randomIdOf } from './randomId.js';
-import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from './telegramCall.js';
-import { describeTelegramError, isPhotoRefused, isTransient, isUploadLost, missingPart, rpcErrorName } from './telegramErrors.js';
+import { mediaReference } from '../../telegram/mediaReference.js';
+import { randomIdOf } from '../../telegram/randomId.js';
+import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from '../../telegram/telegramCall.js';
+import { describeTelegramError, isPhotoRefused, isTransient, isUploadLost, missingPart, rpcErrorName } from '../../telegram/telegramErrors.js';
 import { uploadFile } from './uploadFile.js';
 import { sendOnce, type SendOnceConfig } from './sendOnce.js';
 

@@ -3,8 +3,8 @@ import { open } from 'node:fs/promises';
 import { Api, helpers } from 'telegram';
 import { addToRanges, inRanges } from '../../ranges.js';
 import type { UploadRecord } from '../sink.js';
-import type { TelegramCall, Wait } from './telegramCall.js';
-import { isTransient } from './telegramErrors.js';
+import type { TelegramCall, Wait } from '../../telegram/telegramCall.js';
+import { isTransient } from '../../telegram/telegramErrors.js';
 
 /** Bytes per part: Telegram's largest (512 KiB), so a 2000 MiB file fits in its 4000 parts. */
 export const partSize = 512 * 1024;

@@ -1,6 +1,6 @@
 import { Api } from 'telegram';
 import { ConfigError } from '../../errors.js';
-import { findChat, inputPeerOf } from '../../sinks/telegram/resolveChat.js';
+import { findChat, inputPeerOf } from '../../telegram/resolveChat.js';
 
 /** Sends one request and returns its answer (a {@link TelegramCall} with its signal bound). */
 export type SendRequest = <R extends Api.AnyRequest>(request: R) => Promise<R['__response']>;

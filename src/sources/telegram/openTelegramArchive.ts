@@ -1,7 +1,7 @@
 import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
-import { connectTelegram, type TelegramConnection } from '../../sinks/telegram/connectTelegram.js';
-import { realWait, telegramCall, type Wait } from '../../sinks/telegram/telegramCall.js';
-import { telegramSettings } from '../../sinks/telegram/telegramSettings.js';
+import { connectTelegram, type TelegramConnection } from '../../telegram/connectTelegram.js';
+import { realWait, telegramCall, type Wait } from '../../telegram/telegramCall.js';
+import { telegramSettings } from '../../telegram/telegramSettings.js';
 import type { Archive } from '../archive.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
 import { documentChat } from './documentChat.js';

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { Api, errors, helpers, type TelegramClient } from 'telegram';
 import { ArchiveError } from '../../errors.js';
-import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from '../../sinks/telegram/telegramCall.js';
-import { networkOf } from '../../sinks/telegram/telegramNetwork.js';
-import { isTransient, rpcErrorName } from '../../sinks/telegram/telegramErrors.js';
+import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from '../../telegram/telegramCall.js';
+import { networkOf } from '../../telegram/telegramNetwork.js';
+import { isTransient, rpcErrorName } from '../../telegram/telegramErrors.js';
 import { abortable, type RandomAccessSource } from '../randomAccess.js';
 import { type GetFileRange, nextGetFileRange } from './getFileRequest.js';
 

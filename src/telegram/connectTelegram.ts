@@ -1,7 +1,7 @@
 import { Logger, TelegramClient } from 'telegram';
 import { LogLevel } from 'telegram/extensions/Logger.js';
 import { StringSession } from 'telegram/sessions/index.js';
-import { ConfigError, UnreachableError } from '../../errors.js';
+import { ConfigError, UnreachableError } from '../errors.js';
 import type { TelegramSettings } from './telegramSettings.js';
 import { describeTelegramError, rpcErrorName } from './telegramErrors.js';
 import { type TelegramNetwork, type TelegramNetworkConfig, watchTelegramNetwork } from './telegramNetwork.js';

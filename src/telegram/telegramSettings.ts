@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { ConfigError, describeError } from '../../errors.js';
+import { ConfigError, describeError } from '../errors.js';
 
 /** How unspool logs in to Telegram: as a bot, or as a user account with a saved session. */
 export type TelegramLogin = { readonly bot: string } | { readonly session: string };

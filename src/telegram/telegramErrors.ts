@@ -1,5 +1,5 @@
 import { errors } from 'telegram';
-import { describeError, UnreachableError } from '../../errors.js';
+import { describeError, UnreachableError } from '../errors.js';
 
 /** The RPC error's name as Telegram words it (`FILE_PARTS_INVALID`, `FLOOD_WAIT_X`…), if it is one. */
 export function rpcErrorName(error: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import type { TelegramClient } from 'telegram';
-import { formatDuration } from '../../duration.js';
-import { UnreachableError } from '../../errors.js';
+import { formatDuration } from '../duration.js';
+import { UnreachableError } from '../errors.js';
 
 /** Whether Telegram can be reached now, as the connected gramjs client sees it. */
 export type NetworkState = { readonly up: true } | { readonly up: false; readonly since: number };

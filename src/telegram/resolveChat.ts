@@ -1,5 +1,5 @@
 import { Api, helpers, type TelegramClient } from 'telegram';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../errors.js';
 import { realWait, telegramCall, type Wait } from './telegramCall.js';
 import { describeTelegramError, rpcErrorName } from './telegramErrors.js';
 
