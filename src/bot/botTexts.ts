@@ -1,4 +1,4 @@
-import { formatBytes } from '../cli/size.js';
+import { formatBytes } from '../size.js';
 import { formatDuration } from '../duration.js';
 import type { NetworkState } from '../telegram/telegramNetwork.js';
 import type { Summary, SummaryItem } from '../summary.js';

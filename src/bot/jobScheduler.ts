@@ -1,5 +1,5 @@
 import type { BehaviorSubject } from 'rxjs';
-import { formatBytes } from '../cli/size.js';
+import { formatBytes } from '../size.js';
 import { describeError } from '../errors.js';
 import { isHttpUrl, redactUrl } from '../sources/http/redactUrl.js';
 import type { Step } from '../step.js';

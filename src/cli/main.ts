@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ArchiveError, ConfigError, describeError, UnreachableError } from '../errors.js';
 import { defaultStateDir } from '../stateDir.js';
 import { exitCodes } from './exitCodes.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../size.js';
 
 function size(text: string): number {
   try {

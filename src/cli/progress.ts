@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Step } from '../step.js';
-import { formatBytes } from './size.js';
+import { formatBytes } from '../size.js';
 
 /** Shows a run's progress on one line of a terminal. */
 export interface ProgressDisplay {

@@ -8,7 +8,7 @@ import { summarise, type Summary } from '../summary.js';
 import { exitCodes } from './exitCodes.js';
 import { progressDisplay } from './progress.js';
 import { runNotices } from './runNotices.js';
-import { formatBytes } from './size.js';
+import { formatBytes } from '../size.js';
 
 /** Options of `unspool send`, as parsed from the command line. */
 export interface SendCommandOptions {

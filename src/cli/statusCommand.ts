@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import { Manifest } from '../manifest.js';
 import { isAlive, readLock } from '../runLock.js';
 import { summarise } from '../summary.js';
-import { formatBytes } from './size.js';
+import { formatBytes } from '../size.js';
 
 /** One archive known to a state folder, as `unspool status` reports it. */
 export interface ArchiveStatus {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom, from } from 'rxjs';
-import { formatBytes } from '../../cli/size.js';
+import { formatBytes } from '../../size.js';
 import { ArchiveError } from '../../errors.js';
 import type { DiskSpaceProbe } from '../../freeSpace.js';
 

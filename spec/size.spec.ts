@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseSize } from '../../src/cli/size.js';
+import { formatBytes, parseSize } from '../src/size.js';
 
 describe('parseSize', () => {
   it('reads decimal and binary units, case-insensitively', () => {
