@@ -1,6 +1,6 @@
 import { copyFile, link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ManifestData } from '../src/manifest.js';
+import type { ManifestData } from '../src/state/manifest.js';
 import { albumFolderNames, albumFolders } from './albumFolders.js';
 import { albumPlan, crashAlbum } from './albumPlan.js';
 import { type ArchiveKind, unspoolCli, unspoolSendArgs } from './competitors.js';

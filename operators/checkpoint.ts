@@ -12,7 +12,7 @@ import {
   of,
   take,
 } from 'rxjs';
-import type { Manifest } from '../src/manifest.js';
+import type { Manifest } from '../src/state/manifest.js';
 import type { Receipt, Step } from '../src/step.js';
 
 /** Options of {@link checkpoint}. */

@@ -1,5 +1,5 @@
 import { concat, concatMap, defaultIfEmpty, from, ignoreElements, type MonoTypeOperatorFunction, type ObservableInput, of, take } from 'rxjs';
-import type { Manifest } from '../src/manifest.js';
+import type { Manifest } from '../src/state/manifest.js';
 import type { Step } from '../src/step.js';
 
 /** Options of {@link recordAlbum}. */

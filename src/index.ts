@@ -36,10 +36,10 @@ export { RunActivity, watchStall, type RunStage, type Stall, type WatchStallConf
 export type { Album, AlbumGroup, Receipt, Step, StepOf, TempFile } from './step.js';
 
 // State: manifests and free space.
-export { awaitsPassword, Manifest, manifestVersion, type ManifestData, type OutcomeRecord, type InFlightRecord, type ResumeConfig } from './manifest.js';
+export { awaitsPassword, Manifest, manifestVersion, type ManifestData, type OutcomeRecord, type InFlightRecord, type ResumeConfig } from './state/manifest.js';
 export { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from './freeSpace.js';
 export { spaceLedger, type LedgerAccount, type SpaceLedger } from './spaceLedger.js';
-export { defaultStateDir } from './stateDir.js';
+export { defaultStateDir } from './state/stateDir.js';
 
 // Errors.
 export { ArchiveError, ConfigError, EntryError, SinkError, UnreachableError } from './errors.js';

@@ -12,10 +12,10 @@ import { recordAlbum } from '../operators/recordAlbum.js';
 import { trackActivity } from '../operators/trackActivity.js';
 import { crashPoint } from './crashPoint.js';
 import { RunActivity } from './runActivity.js';
-import { acquireRunLock } from './runLock.js';
+import { acquireRunLock } from './state/runLock.js';
 import { ConfigError, describeError } from './errors.js';
 import { checkDiskSpaceProbe, type DiskSpaceProbe } from './freeSpace.js';
-import { Manifest } from './manifest.js';
+import { Manifest } from './state/manifest.js';
 import type { SpaceLedger } from './spaceLedger.js';
 import type { DeliveryContext, Sink } from './sinks/sink.js';
 import type { TelegramConnection } from './telegram/connectTelegram.js';
@@ -26,8 +26,8 @@ import { openArchive } from './sources/openArchive.js';
 import { telegramDocumentKeyOf } from './sources/telegram/telegramDocumentName.js';
 import { torboxKeyOf } from './sources/torbox/torboxName.js';
 import { TarBrokenError } from './sources/tarBrokenError.js';
-import { type ArchivePaths, archivePaths } from './stateDir.js';
-import { manifestUploads } from './uploadJournal.js';
+import { type ArchivePaths, archivePaths } from './state/stateDir.js';
+import { manifestUploads } from './state/uploadJournal.js';
 import { type AlbumGroup, entriesOf, type Step } from './step.js';
 
 /** Options of {@link send}. */

@@ -1,4 +1,4 @@
-import type { ManifestData } from './manifest.js';
+import type { ManifestData } from './state/manifest.js';
 
 /** One entry not delivered, as the summary lists it. */
 export interface SummaryItem {

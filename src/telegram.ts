@@ -16,7 +16,8 @@ export { telegramCall, type TelegramCall, type Wait, type FloodWaitListener } fr
 export { watchTelegramNetwork, networkOf, type TelegramNetwork, type TelegramNetworkConfig, type NetworkState } from './telegram/telegramNetwork.js';
 
 // The bot: `unspool bot` is this, started with the settings of the command line.
-export { startBot, type Bot, type BotOptions, type BotLog } from './bot/bot.js';
+export { startBot, type Bot, type BotOptions } from './bot/bot.js';
+export type { BotLog } from './bot/botLog.js';
 export { botAccess, type BotAccess } from './bot/botAccess.js';
 export { JobQueue } from './bot/jobQueue.js';
 export type { Job, JobState, ChatRef } from './bot/job.js';

@@ -6,7 +6,7 @@ import { Api } from 'telegram';
 import { _handleUpdate } from 'telegram/client/updates.js';
 import { startBot } from '../../src/bot/bot.js';
 import type { JobSettings } from '../../src/bot/jobRun.js';
-import type { ManifestData } from '../../src/manifest.js';
+import type { ManifestData } from '../../src/state/manifest.js';
 import { bigFileThreshold } from '../../src/sinks/telegram/uploadFile.js';
 import { TelegramRecorder } from '../support/telegramRecorder.js';
 import { owner, testSettings } from './support.js';

@@ -5,7 +5,7 @@ import { from, lastValueFrom, of, take, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkpoint } from '../../operators/checkpoint.js';
-import { Manifest, type ManifestData } from '../../src/manifest.js';
+import { Manifest, type ManifestData } from '../../src/state/manifest.js';
 import type { Album, Step } from '../../src/step.js';
 import { materialisedStep, testEntry } from '../support/steps.js';
 

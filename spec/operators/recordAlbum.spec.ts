@@ -2,7 +2,7 @@ import { from, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { recordAlbum } from '../../operators/recordAlbum.js';
-import { Manifest } from '../../src/manifest.js';
+import { Manifest } from '../../src/state/manifest.js';
 import type { Album, Step } from '../../src/step.js';
 import { materialisedStep, testEntry } from '../support/steps.js';
 

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { manifestVersion } from '../../src/manifest.js';
-import { archivePaths } from '../../src/stateDir.js';
+import { manifestVersion } from '../../src/state/manifest.js';
+import { archivePaths } from '../../src/state/stateDir.js';
 import { type CliResult, runCli, sendArgs } from '../support/runCli.js';
 import { pseudoRandomBytes } from '../support/sampleBytes.js';
 import { writeTar } from '../support/tarFixtures.js';
@@ -16,7 +16,7 @@ import { type ArchiveKind, mixedFiles, writeArchive } from './mixedArchive.js';
 
 const files = mixedFiles(40, 'bad-state');
 
-/** The start time of a process as `src/runLock.ts` records it: field 22 of `/proc/<pid>/stat`. */
+/** The start time of a process as `src/state/runLock.ts` records it: field 22 of `/proc/<pid>/stat`. */
 async function startTimeOf(pid: number): Promise<string> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
@@ -153,7 +153,7 @@ describe('unspool send over bad state', () => {
   });
 
   describe('the run lock', () => {
-    /** Writes the lock of an archive as `src/runLock.ts` does. */
+    /** Writes the lock of an archive as `src/state/runLock.ts` does. */
     async function writeLock(archive: string, pid: number, started: string | null): Promise<string> {
       const { lock } = archivePaths(workspace.state, archive);
       await mkdir(join(lock, '..'), { recursive: true });

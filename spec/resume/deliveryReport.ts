@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupOf } from '../../operators/albums.js';
 import type { MediaType } from '../../src/entry.js';
-import type { ArchivePaths } from '../../src/stateDir.js';
+import type { ArchivePaths } from '../../src/state/stateDir.js';
 import { readAlbums } from '../support/workspace.js';
 import type { ArchivedFile } from './mixedArchive.js';
 

@@ -2,7 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { archivePaths } from '../../src/stateDir.js';
+import { archivePaths } from '../../src/state/stateDir.js';
 import type { Summary } from '../../src/summary.js';
 import { runCli, sendArgs } from '../support/runCli.js';
 import { createWorkspace, filesUnder, removeWorkspace, type Workspace } from '../support/workspace.js';

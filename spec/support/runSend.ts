@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { lastValueFrom, toArray } from 'rxjs';
-import type { ManifestData } from '../../src/manifest.js';
+import type { ManifestData } from '../../src/state/manifest.js';
 import { send, type SendOptions } from '../../src/pipeline.js';
 import type { Step, StepOf } from '../../src/step.js';
 import { summarise, type Summary } from '../../src/summary.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { ManifestData } from '../../src/manifest.js';
+import type { ManifestData } from '../../src/state/manifest.js';
 import type { AlbumJson } from '../../src/sinks/dirSink.js';
 import { sha256 } from './sampleBytes.js';
 

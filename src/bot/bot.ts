@@ -4,7 +4,7 @@ import { BehaviorSubject, type SchedulerLike } from 'rxjs';
 import { Raw } from 'telegram/events/index.js';
 import { describeError } from '../errors.js';
 import type { DiskSpaceProbe } from '../freeSpace.js';
-import { Manifest } from '../manifest.js';
+import { Manifest } from '../state/manifest.js';
 import { archiveStatePaths } from '../pipeline.js';
 import type { TelegramConnection } from '../telegram/connectTelegram.js';
 import { resolveChat } from '../telegram/resolveChat.js';
@@ -29,9 +29,7 @@ import { mediaRelay } from './mediaRelay.js';
 import { statusBoard } from './statusBoard.js';
 import { archiveKindOf } from './archiveKind.js';
 import type { Stall } from '../runActivity.js';
-
-/** A structured log line: an event name and its fields. Never a token, a password or a message's text. */
-export type BotLog = (event: string, fields?: Record<string, unknown>) => void;
+import type { BotLog } from './botLog.js';
 
 /** Options of {@link startBot}. */
 export interface BotOptions {

@@ -1,4 +1,4 @@
-import { Manifest, type ManifestData } from '../manifest.js';
+import { Manifest, type ManifestData } from '../state/manifest.js';
 
 /**
  * The manifest among `files` of an archive that a run read to its end (`completedAt` set), if

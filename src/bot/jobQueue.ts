@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurably } from '../durableFile.js';
+import { writeFileDurably } from '../state/durableFile.js';
 import { ConfigError, describeError } from '../errors.js';
 import { isFinished, type Job } from './job.js';
 

@@ -4,7 +4,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { ArchiveError, ConfigError, describeError } from '../errors.js';
 import type { DiskSpaceProbe } from '../freeSpace.js';
 import type { Stall } from '../runActivity.js';
-import { awaitsPassword, Manifest } from '../manifest.js';
+import { awaitsPassword, Manifest } from '../state/manifest.js';
 import { archiveStatePaths, send } from '../pipeline.js';
 import type { Sink } from '../sinks/sink.js';
 import type { TelegramConnection } from '../telegram/connectTelegram.js';

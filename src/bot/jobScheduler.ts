@@ -3,7 +3,7 @@ import { formatBytes } from '../size.js';
 import { describeError } from '../errors.js';
 import { isHttpUrl, redactUrl } from '../sources/http/redactUrl.js';
 import type { Step } from '../step.js';
-import type { BotLog } from './bot.js';
+import type { BotLog } from './botLog.js';
 import type { BotChat } from './botChat.js';
 import { formatDuration } from '../duration.js';
 import { jobReport, jobTitle } from './botTexts.js';

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { botAccess } from '../bot/botAccess.js';
-import { startBot, type BotLog } from '../bot/bot.js';
+import { startBot } from '../bot/bot.js';
+import type { BotLog } from '../bot/botLog.js';
 import { connectTelegram } from '../telegram/connectTelegram.js';
 import { telegramSettings } from '../telegram/telegramSettings.js';
 import { exitCodes } from './exitCodes.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ArchiveError, ConfigError, describeError, UnreachableError } from '../errors.js';
-import { defaultStateDir } from '../stateDir.js';
+import { defaultStateDir } from '../state/stateDir.js';
 import { exitCodes } from './exitCodes.js';
 import { parseSize } from '../size.js';
 

@@ -1,5 +1,5 @@
 import { ArchiveError, UnreachableError } from '../errors.js';
-import { Manifest } from '../manifest.js';
+import { Manifest } from '../state/manifest.js';
 import { send } from '../pipeline.js';
 import { openSink } from '../sinks/openSink.js';
 import { isHttpUrl, redactUrl } from '../sources/http/redactUrl.js';

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describeError } from '../errors.js';
-import { Manifest } from '../manifest.js';
-import { isAlive, readLock } from '../runLock.js';
+import { Manifest } from '../state/manifest.js';
+import { isAlive, readLock } from '../state/runLock.js';
 import { summarise } from '../summary.js';
 import { formatBytes } from '../size.js';
 

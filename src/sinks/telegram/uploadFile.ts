@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Api, helpers } from 'telegram';
-import { addToRanges, inRanges } from '../../ranges.js';
+import { addToRanges, inRanges } from '../../state/ranges.js';
 import type { UploadRecord } from '../sink.js';
 import type { TelegramCall, Wait } from '../../telegram/telegramCall.js';
 import { isTransient } from '../../telegram/telegramErrors.js';

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
-import { acquireRunLock } from '../src/runLock.js';
-import { createWorkspace, removeWorkspace, type Workspace } from './support/workspace.js';
+import { ConfigError } from '../../src/errors.js';
+import { acquireRunLock } from '../../src/state/runLock.js';
+import { createWorkspace, removeWorkspace, type Workspace } from '../support/workspace.js';
 
 /** The pid of a process that has exited. */
 function deadPid(): number {

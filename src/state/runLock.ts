@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 /** What a lock file holds: enough to tell whether the run that wrote it is still alive. */
 interface LockRecord {

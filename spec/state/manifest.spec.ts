@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Manifest } from '../src/manifest.js';
+import { Manifest } from '../../src/state/manifest.js';
 
 const identity = { source: 'a.zip', path: '/a.zip', size: 1, mtimeMs: 0, format: 'zip', fingerprint: 'f' };
 const entry = (index: number) => ({ index, name: `e${index}`, size: 10 });

@@ -1,12 +1,12 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { EntryRef } from './entry.js';
-import type { SentMessages, UploadRecord } from './sinks/sink.js';
-import type { Receipt } from './step.js';
-import { crashPoint } from './crashPoint.js';
+import type { EntryRef } from '../entry.js';
+import type { SentMessages, UploadRecord } from '../sinks/sink.js';
+import type { Receipt } from '../step.js';
+import { crashPoint } from '../crashPoint.js';
 import { writeFileDurably } from './durableFile.js';
 import { addToRanges, inRanges } from './ranges.js';
-import { ConfigError, describeError } from './errors.js';
+import { ConfigError, describeError } from '../errors.js';
 
 /** The manifest format version this build writes and reads. */
 export const manifestVersion = 1;

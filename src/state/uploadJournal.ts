@@ -1,5 +1,5 @@
 import type { Manifest } from './manifest.js';
-import type { UploadJournal } from './sinks/sink.js';
+import type { UploadJournal } from '../sinks/sink.js';
 
 /**
  * An {@link UploadJournal} kept in the manifest. A sink reports every confirmed part; writing the
