@@ -32,6 +32,7 @@ export { recordAlbum, type RecordAlbumConfig } from '../operators/recordAlbum.js
 export { deliver, type DeliverConfig } from '../operators/deliver.js';
 export { checkpoint, type CheckpointConfig } from '../operators/checkpoint.js';
 export { trackActivity } from '../operators/trackActivity.js';
+export { releaseEntries } from '../operators/releaseEntries.js';
 export { RunActivity, watchStall, type RunStage, type Stall, type WatchStallConfig } from './runActivity.js';
 export type { Album, AlbumGroup, Receipt, Step, StepOf, TempFile } from './step.js';
 

@@ -9,6 +9,7 @@ import { defaultMinFree, defaultRecheckEvery, freeSpaceGate } from '../operators
 import { materialise } from '../operators/materialise.js';
 import { pauseGate } from '../operators/pauseGate.js';
 import { recordAlbum } from '../operators/recordAlbum.js';
+import { releaseEntries } from '../operators/releaseEntries.js';
 import { trackActivity } from '../operators/trackActivity.js';
 import { crashPoint } from './crashPoint.js';
 import { RunActivity } from './runActivity.js';
@@ -28,7 +29,7 @@ import { torboxKeyOf } from './sources/torbox/torboxName.js';
 import { TarBrokenError } from './sources/tarBrokenError.js';
 import { type ArchivePaths, archivePaths } from './state/stateDir.js';
 import { manifestUploads } from './state/uploadJournal.js';
-import { type AlbumGroup, entriesOf, type Step } from './step.js';
+import type { AlbumGroup, Step } from './step.js';
 
 /** Options of {@link send}. */
 export interface SendOptions {
@@ -264,7 +265,7 @@ function openedRun(path: string, options: SendOptions): Observable<OpenRun> {
  *
  * This is the whole pipeline, composed from the operators:
  * `entries → pauseGate → freeSpaceGate → materialise → classifyMedia → albums → recordAlbum →
- * deliver → checkpoint`. The returned Observable emits every step (opened, paused, skipped,
+ * deliver → checkpoint → releaseEntries`, with `trackActivity` between the stages. The returned Observable emits every step (opened, paused, skipped,
  * delivered, checkpoint, …) for progress displays; it completes when the archive is done and
  * errors with an {@link ArchiveError} when the archive cannot be read at all, or a
  * {@link ConfigError} for a bad state folder.
@@ -339,9 +340,7 @@ export function send(path: string, options: SendOptions): Observable<Step> {
         trackActivity(activity),
         checkpoint({ manifest }),
         trackActivity(activity),
-        tap((step) => {
-          for (const entry of entriesOf(step)) entry.release();
-        }),
+        releaseEntries(),
       );
       let released: Promise<void> | undefined;
       // Once, however the run ends: an error or an unsubscription starts it from `finalize`, and a
