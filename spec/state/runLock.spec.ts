@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
@@ -45,5 +45,35 @@ describe('acquireRunLock', () => {
     expect((await readdir(locks)).sort()).toEqual(['a.lock', `a.lock.${process.ppid}.dead`, `b.lock.${dead}.dead`].sort());
     await release();
     expect((await readdir(locks)).sort()).toEqual([`a.lock.${process.ppid}.dead`, `b.lock.${dead}.dead`].sort());
+  });
+
+  it('never lets one run release the lock another run of the same process holds on another archive', async () => {
+    const releaseA = await acquireRunLock(join(locks, 'a.lock'), 'a.zip');
+    const releaseB = await acquireRunLock(join(locks, 'b.lock'), 'b.zip');
+    const [a, b] = await Promise.all([readFile(join(locks, 'a.lock'), 'utf8'), readFile(join(locks, 'b.lock'), 'utf8')]);
+    expect(JSON.parse(a)).toMatchObject({ pid: process.pid, token: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(JSON.parse(a).token).not.toBe(JSON.parse(b).token);
+    await releaseA();
+    expect(await readdir(locks)).toEqual(['b.lock']);
+    expect(await readFile(join(locks, 'b.lock'), 'utf8')).toBe(b);
+    await releaseA();
+    expect(await readdir(locks)).toEqual(['b.lock']);
+    await releaseB();
+    expect(await readdir(locks)).toEqual([]);
+  });
+
+  it('leaves the lock of the run that took it over alone when the run it was taken from releases it', async () => {
+    const releaseFirst = await acquireRunLock(join(locks, 'a.lock'), 'a.zip');
+    const first = await readFile(join(locks, 'a.lock'), 'utf8');
+    // A second run of this process takes the lock over: the first one's token is no longer in it.
+    const releaseSecond = await acquireRunLock(join(locks, 'a.lock'), 'a.zip');
+    const second = await readFile(join(locks, 'a.lock'), 'utf8');
+    expect(JSON.parse(second)).toMatchObject({ pid: process.pid });
+    expect(JSON.parse(second).token).not.toBe(JSON.parse(first).token);
+    await releaseFirst();
+    expect(await readdir(locks)).toEqual(['a.lock']);
+    expect(await readFile(join(locks, 'a.lock'), 'utf8')).toBe(second);
+    await releaseSecond();
+    expect(await readdir(locks)).toEqual([]);
   });
 });

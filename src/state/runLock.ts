@@ -1,14 +1,23 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
 
-/** What a lock file holds: enough to tell whether the run that wrote it is still alive. */
+/**
+ * What a lock file holds: enough to tell whether the run that wrote it is still alive, and which
+ * run of its process it is.
+ */
 interface LockRecord {
   readonly pid: number;
   /** The process's start time from /proc (Linux, Android), so a recycled pid is not taken for it. */
   readonly started: string | null;
   readonly since: string;
+  /**
+   * Random, one per acquisition: the bot runs several jobs in one process, so the pid alone cannot
+   * tell a run's own lock from one another run took over. Absent in locks of versions before it.
+   */
+  readonly token?: string;
 }
 
 /** The start time of a process, from /proc/<pid>/stat (field 22), where the system has one. */
@@ -56,7 +65,7 @@ async function takeAway(file: string, dead: LockRecord | undefined): Promise<voi
     throw error;
   }
   const taken = await readLock(aside);
-  if (dead && taken && (taken.pid !== dead.pid || taken.since !== dead.since)) await rename(aside, file);
+  if (dead && taken && (taken.pid !== dead.pid || taken.since !== dead.since || taken.token !== dead.token)) await rename(aside, file);
   else await rm(aside, { force: true });
 }
 
@@ -84,7 +93,10 @@ async function removeDeadTakeovers(file: string): Promise<void> {
 
 /**
  * Takes the lock of one archive's state, so that two runs never work on the same archive at once.
- * A lock left by a dead run (its pid gone, or reused by another process) is taken over.
+ * A lock left by a dead run (its pid gone, or reused by another process) is taken over, and so is
+ * one of this process's own. Each acquisition writes a token of its own into the file, and the
+ * release removes the file only while it still holds that token: a run whose lock was taken over
+ * leaves the new owner's alone, whichever process or job that is.
  *
  * @param file The lock file, `<state>/locks/<archive-id>.lock`.
  * @param archive The archive's name, for the message.
@@ -93,14 +105,14 @@ async function removeDeadTakeovers(file: string): Promise<void> {
  */
 export async function acquireRunLock(file: string, archive: string): Promise<() => Promise<void>> {
   await mkdir(dirname(file), { recursive: true });
-  const record: LockRecord = { pid: process.pid, started: startTimeOf(process.pid), since: new Date().toISOString() };
+  const record: LockRecord = { pid: process.pid, started: startTimeOf(process.pid), since: new Date().toISOString(), token: randomUUID() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(file, JSON.stringify(record), { flag: 'wx' });
       await removeDeadTakeovers(file);
       return async () => {
         const current = await readLock(file);
-        if (current?.pid === process.pid) await rm(file, { force: true });
+        if (current?.token === record.token) await rm(file, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
