@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api, TelegramClient } from 'telegram';
+import { realWait, type Wait } from '../retry.js';
 import { floodWaitSeconds } from './telegramErrors.js';
 import { networkOf, type TelegramNetwork } from './telegramNetwork.js';
 
@@ -15,11 +15,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Waits some milliseconds, or rejects when the signal aborts. Injectable for virtual time. */
-export type Wait = (milliseconds: number, signal: AbortSignal) => Promise<void>;
-
-/** The default {@link Wait}: a real timer. */
-export const realWait: Wait = (milliseconds, signal) => sleep(milliseconds, undefined, { signal });
+// The Telegram client's callers have always found the wait here; it is the one of every retry.
+export { realWait, type Wait };
 
 /** Something to tell the user while a request waits out a flood limit. */
 export type FloodWaitListener = (seconds: number, request: string) => void;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Api, helpers } from 'telegram';
+import { retryDefaults, retrying } from '../../retry.js';
 import { addToRanges, inRanges } from '../../state/ranges.js';
 import type { UploadRecord } from '../sink.js';
 import type { TelegramCall, Wait } from '../../telegram/telegramCall.js';
@@ -63,7 +64,7 @@ function newFileId(): string {
  * @return The `InputFile` (or `InputFileBig`) that names the upload in a later request.
  */
 export async function uploadFile(options: UploadFileOptions): Promise<Api.InputFile | Api.InputFileBig> {
-  const { call, path, offset = 0, size, name, earlier, onPart, workers = 4, tries = 5, wait, signal } = options;
+  const { call, path, offset = 0, size, name, earlier, onPart, workers = 4, tries = retryDefaults.attempts, wait, signal } = options;
   const big = size > bigFileThreshold;
   const totalParts = Math.max(1, Math.ceil(size / partSize));
   const usable = earlier && earlier.size === size && earlier.partSize === partSize;
@@ -81,15 +82,14 @@ export async function uploadFile(options: UploadFileOptions): Promise<Api.InputF
       const request = big
         ? new Api.upload.SaveBigFilePart({ fileId: id, filePart: part, fileTotalParts: totalParts, bytes })
         : new Api.upload.SaveFilePart({ fileId: id, filePart: part, bytes });
-      for (let attempt = 1; ; attempt++) {
-        try {
+      await retrying(
+        async () => {
           if (!(await call(request, signal))) throw new Error(`Telegram did not confirm part ${part} of ${name}`);
-          break;
-        } catch (error) {
-          if (attempt >= tries || !isTransient(error) || signal.aborted) throw error;
-          await wait(1000 * 2 ** (attempt - 1), signal);
-        }
-      }
+        },
+        // After an abort, what the request failed with is passed on as it is, not tried again.
+        { classify: (error) => ({ retry: isTransient(error) && !signal.aborted }), attempts: tries, backoff: retryDefaults.backoff, wait },
+        signal,
+      );
       addToRanges(parts, part);
       onPart?.({ fileId, size, partSize, parts: parts.map(([first, last]) => [first, last]) });
     };

@@ -1,9 +1,10 @@
 import { UnreachableError } from '../../errors.js';
 import { formatDuration } from '../../duration.js';
+import { type RetryBudget, retryBudget, type Verdict, type Wait } from '../../retry.js';
 import { HttpSourceError } from './httpSourceError.js';
 
-/** How a remote source retries, as {@link retryBudget} takes it. */
-export interface RetrySettings {
+/** How a remote source retries, as {@link httpRetryBudget} takes it. */
+export interface HttpRetrySettings {
   /** Failures in a row after which a request is given up. */
   readonly attempts: number;
   /** The first wait in milliseconds, doubling with each failure in a row. */
@@ -14,76 +15,45 @@ export interface RetrySettings {
    */
   readonly networkWait?: number;
   /** Waits so many milliseconds; an abort ends the wait early (rejecting). */
-  readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly wait: Wait;
 }
-
-/** Counts failures in a row for one read, and waits between attempts. See {@link retryBudget}. */
-export interface RetryBudget {
-  /** Bytes arrived: the next failure is the first in a row again. */
-  progress(): void;
-  /**
-   * Takes a failed attempt: waits (the server's `Retry-After`, else the backoff) if another is
-   * allowed, throws otherwise (a final error at once, a retryable one once attempts run out).
-   *
-   * @param signal Ends the wait early, when the read is abandoned.
-   */
-  failed(error: unknown, signal?: AbortSignal): Promise<void>;
-}
-
-/** The longest wait between two tries while the network is gone. */
-const maxNetworkBackoff = 30_000;
 
 /**
- * A retry budget: `attempts` failures in a row are allowed, with waits of `backoff`, twice that,
- * four times that… between them, or what the server asked for with `Retry-After`. Progress resets
- * the count, so a long download over a flaky link is not given up for failures hours apart.
+ * A retryable {@link HttpSourceError} is tried again, after its `Retry-After` if the server sent
+ * one; one without a status got no answer at all, so the network is gone. Anything else is final.
+ */
+function classify(error: unknown): Verdict {
+  if (!(error instanceof HttpSourceError) || !error.retryable) return { retry: false };
+  return { retry: true, after: error.retryAfter, offline: error.status === undefined };
+}
+
+/**
+ * The retry budget of one read of a remote file (see `retryBudget`): `attempts` failures in a row,
+ * with waits of `backoff`, twice that, four times that… between them, or what the server asked for
+ * with `Retry-After`; bytes arriving reset the count, so a long download over a flaky link is not
+ * given up for failures hours apart.
  *
  * Failures without any answer from the server (the network gone: refused, reset, no route) are
  * tried for `networkWait` since the first of them in a row, whatever `attempts` says, waiting at
  * most 30 s between tries; then the read fails with an {@link UnreachableError}, which stops the
- * run to be resumed rather than calling the archive unreadable.
+ * run to be resumed rather than calling the archive unreadable. Other retryable failures that run
+ * out fail with an {@link HttpSourceError} that says after how many attempts.
  *
  * @param settings The attempts, the first wait, the network wait and the wait function.
+ * @param now The clock the network wait is measured with. Default: `Date.now`.
  */
-export function retryBudget(settings: RetrySettings, now: () => number = Date.now): RetryBudget {
-  let failures = 0;
-  let offlineSince: number | undefined;
-  return {
-    progress() {
-      failures = 0;
-      offlineSince = undefined;
+export function httpRetryBudget(settings: HttpRetrySettings, now: () => number = Date.now): RetryBudget {
+  return retryBudget({
+    classify,
+    attempts: settings.attempts,
+    backoff: settings.backoff,
+    networkWait: settings.networkWait,
+    wait: settings.wait,
+    now,
+    giveUp(error, { failures, offline, offlineFor }) {
+      const failure = error as HttpSourceError;
+      if (offline) return new UnreachableError(`${failure.message} (no connection for ${formatDuration(offlineFor)})`, { cause: failure });
+      return new HttpSourceError(`${failure.message} (gave up after ${failures} attempts)`, { status: failure.status, cause: failure });
     },
-    async failed(error, signal) {
-      if (!(error instanceof HttpSourceError) || !error.retryable) throw error;
-      failures += 1;
-      const offline = error.status === undefined;
-      if (offline) offlineSince ??= now();
-      else offlineSince = undefined;
-      const offlineFor = offlineSince === undefined ? 0 : now() - offlineSince;
-      const waitingForNetwork = offline && offlineFor < (settings.networkWait ?? 0);
-      if (failures >= settings.attempts && !waitingForNetwork) {
-        if (offline) throw new UnreachableError(`${error.message} (no connection for ${formatDuration(offlineFor)})`, { cause: error });
-        throw new HttpSourceError(`${error.message} (gave up after ${failures} attempts)`, { status: error.status, cause: error });
-      }
-      const backoff = settings.backoff * 2 ** Math.min(failures - 1, 20);
-      await settings.wait(error.retryAfter ?? (offline ? Math.min(backoff, maxNetworkBackoff) : backoff), signal);
-    },
-  };
-}
-
-/**
- * Runs `attempt` until it succeeds, taking each failure to the budget (which waits, or throws).
- *
- * @param budget The read's budget.
- * @param attempt One try.
- * @param signal Ends a wait early, when the read is abandoned.
- */
-export async function retrying<T>(budget: RetryBudget, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      await budget.failed(error, signal);
-    }
-  }
+  });
 }

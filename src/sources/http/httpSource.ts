@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
+import { retrying } from '../../retry.js';
 import { abortable, type RandomAccessSource } from '../randomAccess.js';
 import { HttpSourceError, statusError } from './httpSourceError.js';
 import { rangedBody } from './rangedBody.js';
 import { redactUrl } from './redactUrl.js';
 import { type HttpSourceConfig, type RemoteFile, remoteFile } from './remoteFile.js';
 import { bodyOf } from './resumableBody.js';
-import { retryBudget, retrying } from './retryBudget.js';
+import { httpRetryBudget } from './httpRetryBudget.js';
 import { parseContentRange, unsatisfiedTotal, validatorsOf } from './validators.js';
 import { declaredLength, wholeBody } from './wholeBody.js';
 
@@ -138,11 +139,11 @@ const bufferStream = (bytes: Buffer) => Readable.from(bytes.length ? [bytes] : [
 export async function openHttpSource(url: string, config: HttpSourceConfig = {}, signal: AbortSignal = new AbortController().signal): Promise<HttpSource> {
   const file = remoteFile(url, config);
   const { ranged, head, headIsWhole } = await retrying(
-    retryBudget(file.settings),
     () => {
       signal.throwIfAborted();
       return probe(file, signal);
     },
+    httpRetryBudget(file.settings),
     signal,
   );
   return {

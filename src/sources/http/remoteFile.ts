@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { realWait, retryDefaults, type Wait } from '../../retry.js';
 import { fetchFollowingRedirects } from './fetchFollowingRedirects.js';
 import { HttpSourceError, statusError } from './httpSourceError.js';
 import { isHttpUrl, redactUrl } from './redactUrl.js';
@@ -21,7 +21,7 @@ export interface HttpSourceConfig {
    * Waits so many milliseconds, ending early (rejecting) when `signal` aborts; tests pass a virtual
    * clock. Default: a timer.
    */
-  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  wait?: Wait;
   /** Most redirects followed per request. Default: 10. */
   maxRedirects?: number;
   /** The `fetch` to use. Default: the global one (undici). */
@@ -98,10 +98,10 @@ const isWebPage = (response: Response) => /^text\/html\b/i.test(response.headers
 export function remoteFile(url: string, config: HttpSourceConfig = {}): RemoteFile {
   checkAddress(url);
   const settings: Required<Omit<HttpSourceConfig, 'resolveUrl'>> = {
-    attempts: config.attempts ?? 5,
-    backoff: config.backoff ?? 1000,
-    networkWait: config.networkWait ?? 0,
-    wait: config.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
+    attempts: config.attempts ?? retryDefaults.attempts,
+    backoff: config.backoff ?? retryDefaults.backoff,
+    networkWait: config.networkWait ?? retryDefaults.networkWait,
+    wait: config.wait ?? realWait,
     maxRedirects: config.maxRedirects ?? 10,
     fetch: config.fetch ?? globalThis.fetch,
   };

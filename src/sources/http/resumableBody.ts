@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { describeError } from '../../errors.js';
+import { retrying } from '../../retry.js';
 import { HttpSourceError, RemoteFileChangedError } from './httpSourceError.js';
 import { redactUrl } from './redactUrl.js';
 import type { RemoteFile } from './remoteFile.js';
-import { retryBudget, retrying } from './retryBudget.js';
+import { httpRetryBudget } from './httpRetryBudget.js';
 
 /** One answer's body, as {@link resumableBody} reads it. */
 export interface BodyAnswer {
@@ -50,7 +51,7 @@ export const bodyOf = (response: Response): ReadableStream<Uint8Array> => respon
  */
 export function resumableBody(config: ResumableBodyConfig): Readable {
   const { file } = config;
-  const budget = retryBudget(file.settings);
+  const budget = httpRetryBudget(file.settings);
   const lifetime = new AbortController();
   let position = config.start;
   let end = config.end;
@@ -62,12 +63,12 @@ export function resumableBody(config: ResumableBodyConfig): Readable {
 
   async function connect(): Promise<void> {
     const opened = await retrying(
-      budget,
       () => {
         lifetime.signal.throwIfAborted();
         request = new AbortController();
         return config.connect(position, request.signal);
       },
+      budget,
       lifetime.signal,
     );
     answer = { reader: opened.body.getReader(), skip: opened.skip, end: opened.end };

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Api, errors, helpers, type TelegramClient } from 'telegram';
 import { ArchiveError } from '../../errors.js';
+import { retryBudget, retryDefaults } from '../../retry.js';
 import { type FloodWaitListener, realWait, type TelegramCall, telegramCall, type Wait } from '../../telegram/telegramCall.js';
 import { networkOf } from '../../telegram/telegramNetwork.js';
 import { isTransient, rpcErrorName } from '../../telegram/telegramErrors.js';
@@ -86,7 +87,7 @@ export async function telegramDocumentSource(
   name: string,
   config: TelegramDocumentConfig = {},
 ): Promise<TelegramDocumentSource> {
-  const { wait = realWait, attempts = 5, backoff = 1000, onFloodWait } = config;
+  const { wait = realWait, attempts = retryDefaults.attempts, backoff = retryDefaults.backoff, onFloodWait } = config;
   // Only `invoke` is used by `telegramCall`: this view of the client sends to one data center.
   const callOn = (dc: number | undefined): TelegramCall =>
     telegramCall({ invoke: (request: Api.AnyRequest) => client.invoke(request, dc) } as unknown as TelegramClient, wait, onFloodWait, networkOf(client));
@@ -106,7 +107,8 @@ export async function telegramDocumentSource(
 
   async function getFile(range: GetFileRange, signal: AbortSignal): Promise<Buffer> {
     let renewals = 0;
-    let failures = 0;
+    // A move to another data center or a renewed reference is not a failure: only timeouts count.
+    const budget = retryBudget({ classify: (error) => ({ retry: isTransient(error) }), attempts, backoff, wait });
     for (;;) {
       let answer: Api.upload.TypeFile;
       try {
@@ -123,11 +125,8 @@ export async function telegramDocumentSource(
           await renewReference(signal);
           continue;
         }
-        if (isTransient(error) && ++failures < attempts) {
-          await wait(backoff * 2 ** (failures - 1), signal);
-          continue;
-        }
-        throw error;
+        await budget.failed(error, signal);
+        continue;
       }
       // A CDN redirect is only sent to clients that set `cdn_supported`, which this one does not.
       if (!(answer instanceof Api.upload.File)) throw new ArchiveError(name, 'Telegram answered with a CDN redirect, which unspool cannot follow');

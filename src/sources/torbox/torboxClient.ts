@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../errors.js';
+import { realWait, retryDefaults, type Wait } from '../../retry.js';
 import { isHttpUrl } from '../http/redactUrl.js';
 import { TorboxError } from './torboxError.js';
 import { kindInWords, type TorboxItem, type TorboxKind } from './torboxName.js';
@@ -16,7 +16,7 @@ export interface TorboxClientConfig {
   /** The first wait between attempts in milliseconds, doubling, when Torbox sends no `Retry-After`. Default: 1 000. */
   readonly backoff?: number;
   /** Waits so many milliseconds, ending early when `signal` aborts; tests pass a virtual clock. Default: a timer. */
-  readonly wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly wait?: Wait;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: typeof globalThis.fetch;
 }
@@ -104,9 +104,9 @@ export function torboxClient(config: TorboxClientConfig): TorboxClient {
   const settings: TorboxSettings = {
     apiKey: config.apiKey,
     apiBase: config.apiBase ?? defaultTorboxApiBase,
-    attempts: config.attempts ?? 5,
-    backoff: config.backoff ?? 1000,
-    wait: config.wait ?? ((ms, signal) => sleep(ms, undefined, { signal })),
+    attempts: config.attempts ?? retryDefaults.attempts,
+    backoff: config.backoff ?? retryDefaults.backoff,
+    wait: config.wait ?? realWait,
     fetch: config.fetch ?? globalThis.fetch,
   };
   return {

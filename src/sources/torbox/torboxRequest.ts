@@ -1,4 +1,5 @@
 import { describeError } from '../../errors.js';
+import { retrying, type Verdict, type Wait } from '../../retry.js';
 import { retryAfterMs } from '../http/httpSourceError.js';
 import { redactUrl } from '../http/redactUrl.js';
 import { TorboxError, type TorboxFailure } from './torboxError.js';
@@ -15,7 +16,7 @@ export interface TorboxSettings {
   /** The first wait between attempts in milliseconds, doubling, when Torbox sends no `Retry-After`. */
   readonly backoff: number;
   /** Waits so many milliseconds; an abort ends the wait early (rejecting). */
-  readonly wait: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly wait: Wait;
   readonly fetch: typeof globalThis.fetch;
 }
 
@@ -52,6 +53,19 @@ interface Refusal {
   readonly detail?: string;
   readonly retryAfter?: number;
   readonly cause?: unknown;
+}
+
+/** A refusal on its way out of an attempt, to be retried or put in words. */
+class Refused extends Error {
+  override readonly name = 'Refused';
+  constructor(readonly refusal: Refusal) {
+    super(refusal.reason);
+  }
+}
+
+/** 429, 5xx and transport failures are tried again, after Torbox's `Retry-After` if it sent one. */
+function classify(error: unknown): Verdict {
+  return error instanceof Refused && error.refusal.retryable ? { retry: true, after: error.refusal.retryAfter } : { retry: false };
 }
 
 /** Where people find their API key. */
@@ -154,15 +168,20 @@ export async function torboxRequest(settings: TorboxSettings, call: TorboxCall):
   for (const [name, value] of Object.entries({ ...(call.auth === 'query' ? { token: settings.apiKey } : {}), ...call.query })) url.searchParams.set(name, value);
   const headers = { accept: 'application/json', 'user-agent': 'unspool', ...(call.auth === 'bearer' ? { authorization: `Bearer ${settings.apiKey}` } : {}) };
   const scrub = (text: string) => (settings.apiKey ? text.split(settings.apiKey).join('…') : text);
-  for (let attempts = 1; ; attempts++) {
-    const answer = await attempt(url, headers, settings, scrub, call.signal);
-    // A stopped call is not Torbox failing: it is not retried, nor reported as Torbox's.
-    call.signal?.throwIfAborted();
-    if ('data' in answer) return answer.data;
-    if (!answer.retryable || attempts >= settings.attempts) {
-      const options = { ...(answer.code !== undefined ? { code: answer.code } : {}), ...(answer.status !== undefined ? { status: answer.status } : {}), cause: answer.cause };
-      throw new TorboxError(answer.reason, messageOf(answer, call, settings, attempts), options);
-    }
-    await settings.wait(answer.retryAfter ?? settings.backoff * 2 ** (attempts - 1), call.signal);
+  let attempts = 0;
+  try {
+    return await retrying(async () => {
+      attempts += 1;
+      const answer = await attempt(url, headers, settings, scrub, call.signal);
+      // A stopped call is not Torbox failing: it is not retried, nor reported as Torbox's.
+      call.signal?.throwIfAborted();
+      if ('data' in answer) return answer.data;
+      throw new Refused(answer);
+    }, { classify, attempts: settings.attempts, backoff: settings.backoff, wait: settings.wait }, call.signal);
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    const { refusal } = error;
+    const options = { ...(refusal.code !== undefined ? { code: refusal.code } : {}), ...(refusal.status !== undefined ? { status: refusal.status } : {}), cause: refusal.cause };
+    throw new TorboxError(refusal.reason, messageOf(refusal, call, settings, attempts), options);
   }
 }
