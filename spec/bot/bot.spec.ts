@@ -144,7 +144,7 @@ describe('the bot', () => {
     expect(harness.server.messages.map((message) => message.sha256).sort()).toEqual(files.map((file) => sha256(file.data)).sort());
   });
 
-  it('cancels a running job, cleaning its temp files and keeping its manifest, and /retry goes on without sending anything twice', async () => {
+  it('cancels a running job, cleaning its temp files, keeping its manifest and freeing its lock before it says so, and /retry goes on without sending anything twice', async () => {
     const archive = join(workspace.root, 'cancel.zip');
     const files = photos(30);
     await writeZip(archive, files);
@@ -155,6 +155,7 @@ describe('the bot', () => {
     harness.say('/cancel 1');
     await harness.reply(/^Cancelled #1 cancel\.zip; its temp files are gone\. \/retry 1 goes on/);
     expect(await filesUnder(join(workspace.state, 'tmp'))).toEqual([]);
+    expect(await filesUnder(join(workspace.state, 'locks'))).toEqual([]);
     const cancelled = (await queueFile(workspace.state)).jobs[0]!;
     expect(cancelled.state).toBe('cancelled');
     expect(await readFile(cancelled.manifest!, 'utf8')).toContain('"delivered"');

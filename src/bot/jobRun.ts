@@ -1,11 +1,9 @@
-import { stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { ArchiveError, ConfigError, describeError } from '../errors.js';
 import type { DiskSpaceProbe } from '../freeSpace.js';
 import type { Stall } from '../runActivity.js';
 import { awaitsPassword, Manifest } from '../state/manifest.js';
-import { archiveStatePaths, send } from '../pipeline.js';
+import { send } from '../pipeline.js';
 import type { Sink } from '../sinks/sink.js';
 import type { TelegramConnection } from '../telegram/connectTelegram.js';
 import { resolveChat } from '../telegram/resolveChat.js';
@@ -74,7 +72,8 @@ export interface JobRun {
   readonly outcome: Promise<JobOutcome>;
   /**
    * Stops at once: the album in flight is abandoned (it goes again, under the same id, on the next
-   * run), temp files are deleted, the manifest is kept. Resolves once the archive's lock is free.
+   * run), temp files are deleted, the manifest is saved as it stands. Resolves once the run has let
+   * go of everything, the archive's lock last.
    */
   stop(): Promise<void>;
 }
@@ -105,13 +104,6 @@ function watched(sink: Sink, live: LiveProgress): Sink {
   });
 }
 
-/** Waits until a file is gone (a run's lock, released a moment after it is stopped). */
-async function gone(file: string, timeout = 10_000): Promise<void> {
-  for (const start = Date.now(); Date.now() - start < timeout; await sleep(20)) {
-    if (!(await stat(file).then(() => true, () => false))) return;
-  }
-}
-
 /**
  * Runs a job once: the pipeline of `send()` from its source to its chat over the bot's connection,
  * with the bot's settings, the shared `/pause` switch and space ledger, and the password if one
@@ -134,9 +126,13 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
     },
     { excused: () => network?.state.up === false },
   );
-  const lock = archiveStatePaths(context.state, job.source).lock;
-  let stopped = false;
-  let unsubscribe = () => {};
+  // A stop ends the run through `send()`'s signal, whose Observable completes once the run has let
+  // go of everything (temp files, manifest, archive, lock): `stop()` waits for that.
+  const stopping = new AbortController();
+  let ended: () => void = () => {};
+  const letGo = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
   let settle: (outcome: JobOutcome) => void = () => {};
   const outcome = new Promise<JobOutcome>((resolve) => {
     settle = resolve;
@@ -149,11 +145,12 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
     try {
       sink = watched(await openJobSink(job, context), live);
     } catch (error) {
-      return settle({ kind: 'failed', reason: describeError(error), unreadable: false });
+      settle({ kind: 'failed', reason: describeError(error), unreadable: false });
+      return ended();
     }
-    if (stopped) return settle({ kind: 'stopped' });
+    if (stopping.signal.aborted) return ended();
     const { client, isBot, premium } = context.connection;
-    const subscription = send(job.source, {
+    send(job.source, {
       sink,
       state: context.state,
       name: job.name,
@@ -174,6 +171,7 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
       http: { networkWait: Infinity },
       // The bot's own connection, lent without letting the archive close it.
       connectTelegram: async () => ({ client, isBot, premium, ...(network ? { network } : {}), close: async () => {} }),
+      signal: stopping.signal,
     }).subscribe({
       next(step) {
         if (step.kind === 'opened') manifestFile = step.manifestFile;
@@ -181,10 +179,14 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
         onStep(step);
       },
       error(error: unknown) {
+        ended();
         const known = error instanceof ArchiveError ? error.reason : error instanceof ConfigError ? error.message : describeError(error);
         settle({ kind: 'failed', reason: known, unreadable: error instanceof ArchiveError });
       },
       complete() {
+        ended();
+        // A stopped run completes too, once it has let go; its outcome is known already.
+        if (stopping.signal.aborted) return;
         void (async () => {
           const { data } = (await Manifest.load(manifestFile!, job.name))!;
           const outcomes = Object.values(data.outcomes);
@@ -199,7 +201,6 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
         })().catch((error: unknown) => settle({ kind: 'failed', reason: describeError(error), unreadable: false }));
       },
     });
-    unsubscribe = () => subscription.unsubscribe();
   };
   void start();
 
@@ -207,10 +208,9 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
     live,
     outcome,
     async stop() {
-      stopped = true;
-      unsubscribe();
+      stopping.abort();
       settle({ kind: 'stopped' });
-      await gone(lock);
+      await letGo;
     },
   };
 }
