@@ -37,7 +37,7 @@ function crossings(from: string, to: readonly string[], allowed: readonly string
 
 /** The sink seam every layer may name: the pipeline hands albums to a `Sink`. */
 const sinkSeam = ['src/sinks/sink.ts'];
-const above = ['src/cli/', 'src/bot/', 'src/pipeline.ts'];
+const above = ['src/cli/', 'src/bot/', 'src/pipeline.ts', 'src/openRun.ts', 'src/sendOptions.ts'];
 
 describe('layering', () => {
   it('sources never import the CLI, the bot, the pipeline or a sink', () => {

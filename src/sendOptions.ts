@@ -1,0 +1,86 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { DiskSpaceProbe } from './freeSpace.js';
+import type { RunActivity } from './runActivity.js';
+import type { Sink } from './sinks/sink.js';
+import type { Archive } from './sources/archive.js';
+import type { HttpSourceConfig } from './sources/http/remoteFile.js';
+import type { SpaceLedger } from './spaceLedger.js';
+import type { TelegramConnection } from './telegram/connectTelegram.js';
+
+/** Options of {@link send}. */
+export interface SendOptions {
+  /** Where albums go: {@link dirSink}, or a Telegram chat. */
+  sink: Sink;
+  /** The state folder: manifests and temp files live here. */
+  state: string;
+  /** Most files per album, 2 to 10. Default: 10. */
+  albumSize?: number;
+  /** Bytes to keep free on the state folder's file system. Default: 3 GB. */
+  minFree?: number;
+  /** Milliseconds between free-space checks while paused. Default: 30 000. */
+  recheckEvery?: number;
+  /** Attempts per album. Default: 3. */
+  attempts?: number;
+  /** First retry delay in milliseconds, doubling. Default: 1 000. */
+  backoff?: number;
+  /** Entries over this many bytes are skipped as `too-large`. Default: the sink's limit, if any. */
+  maxEntrySize?: number;
+  /** Attempt entries that failed in an earlier run again. Default: false. */
+  retryFailed?: boolean;
+  /**
+   * The password of a zip with traditional encryption ("ZipCrypto"): its encrypted entries are
+   * decrypted as they stream, and entries that an earlier run skipped as `encrypted` or failed as
+   * `wrong-password` are attempted again. A wrong one fails them as `wrong-password`. It is kept
+   * in memory only: never logged, never written to the manifest. AES-encrypted entries are
+   * skipped as `encrypted-aes` whatever the password. Default: none.
+   */
+  password?: string;
+  /** Forget what earlier runs did and start over. Default: false. */
+  restart?: boolean;
+  /** How free space is measured. Default: `check-disk-space`. */
+  probe?: DiskSpaceProbe;
+  /** Scheduler for waits (free space, retries). Default: `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /**
+   * Pauses the run while true (the bot's /pause and /resume): the next entry waits unread, and the
+   * files already waiting go out as albums first, so a paused run keeps nothing in its temp folder.
+   * Default: never paused.
+   */
+  paused?: Observable<boolean>;
+  /**
+   * Shared by every run at once on one disk (`--jobs N`; one `spaceLedger()` per process), so that
+   * together they cannot push free space below `minFree`. Default: none, each run counts its own.
+   */
+  ledger?: SpaceLedger;
+  /** For an `http(s)` archive: attempts, backoff and the wait between HTTP retries, the redirect cap. */
+  http?: HttpSourceConfig;
+  /**
+   * How the archive is opened, given `path`. Default: `openArchive`, with the downloads folder,
+   * free space, HTTP settings and state folder of these options. Tests pass a reader of their own
+   * (a Telegram document over a recorded client, say).
+   */
+  open?: (path: string) => Promise<Archive>;
+  /**
+   * For a `tg:` archive: how to get a logged-in connection. Default: log in with the settings in
+   * the environment or `<state>/config.env`. The bot passes its own, so it reads over the one
+   * connection it already has.
+   */
+  connectTelegram?: () => Promise<TelegramConnection>;
+  /** The archive as shown in messages and manifests. Default: `path`, an address redacted. */
+  name?: string;
+  /**
+   * Stops the run when it aborts (the CLI's SIGINT and SIGTERM): every read, retry and wait ends,
+   * the album on its way is abandoned and its temp files deleted, the manifest is saved as it
+   * stands (with the upload progress made since its last save), the archive is closed and the lock
+   * released; then the Observable completes. A stop while the archive is still opening ends the
+   * opening's requests and waits too. Unsubscribing does the same clean-up (without the save)
+   * without it being waited for. Default: never stopped.
+   */
+  signal?: AbortSignal;
+  /**
+   * Kept up to date with the stage the run is at and its last sign of life (bytes written, parts
+   * uploaded), for a stall watchdog (`watchStall`) or a last word when the process's event loop
+   * empties before the run ends. Default: one of its own, unseen.
+   */
+  activity?: RunActivity;
+}
