@@ -100,7 +100,11 @@ export function manifestOnDisk(state: string): ManifestData {
   return JSON.parse(readFileSync(join(folder, file), 'utf8')) as ManifestData;
 }
 
-/** Waits until a stopped run has let go of its lock (its clean-up's last step), so the next run may start. */
+/**
+ * Waits until a run has let go of its lock (its clean-up's last step), so the next run may start:
+ * for a run in another process, or one dropped by unsubscribing, whose clean-up cannot be awaited.
+ * A run stopped through its signal has let go once it completes (`runSendUntil`).
+ */
 export async function lockReleased(state: string): Promise<void> {
   for (let tries = 0; tries < 200; tries++) {
     if ((await readdir(join(state, 'locks')).catch(() => [])).length === 0) return;

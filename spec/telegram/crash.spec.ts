@@ -15,7 +15,8 @@ import { recordedSink } from './support.js';
 /**
  * A crash, in process: when the recorder says Telegram has acted on the chosen request, the run is
  * dropped on the floor (unsubscribed, the answer never comes), as when the phone dies right then.
- * Telegram's side (the {@link TelegramServer}) lives on into the next run.
+ * Telegram's side (the {@link TelegramServer}) lives on into the next run. It is not stopped
+ * through its signal: a stop saves the manifest once more, which a crash does not.
  */
 async function runUntilCrash(archive: string, state: string, recorder: TelegramRecorder, crashAfter: (request: Api.AnyRequest) => boolean): Promise<void> {
   const { sink } = recordedSink(recorder);

@@ -2,16 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Api, helpers } from 'telegram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { send } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { getFileRangeError } from '../../src/sources/telegram/getFileRequest.js';
-import { runSend } from '../support/runSend.js';
+import { runSend, runSendUntil } from '../support/runSend.js';
 import { pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { writeTarGz } from '../support/tarFixtures.js';
 import { TelegramRecorder, TelegramServer } from '../support/telegramRecorder.js';
 import { createWorkspace, deliveredFiles, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
-import { lockReleased, manifestOnDisk } from '../support/workspace.js';
+import { manifestOnDisk } from '../support/workspace.js';
 import { getFileRanges, recordedOpener } from './support.js';
 
 const mib = 1024 * 1024;
@@ -129,21 +128,7 @@ describe('sending a zip posted in a Telegram chat', () => {
     const firstRun = recordedOpener(first, workspace.state);
     const sink = await dirSink(workspace.out);
     // Albums of one entry: the run is stopped once the first two entries are checkpointed.
-    await new Promise<void>((resolve, reject) => {
-      const subscription = send(`tg:me/${posted.messageId}`, { sink, state: workspace.state, open: firstRun.open, albumSize: 2, minFree: 1_000_000 }).subscribe({
-        next: (step) => {
-          if (step.kind === 'checkpoint' && step.nextIndex >= 2) {
-            setImmediate(() => {
-              subscription.unsubscribe();
-              resolve();
-            });
-          }
-        },
-        error: reject,
-        complete: () => reject(new Error('the run ended before it was stopped')),
-      });
-    });
-    await lockReleased(workspace.state);
+    await runSendUntil(`tg:me/${posted.messageId}`, { sink, state: workspace.state, open: firstRun.open, albumSize: 2 }, (step) => step.kind === 'checkpoint' && step.nextIndex >= 2);
     const second = new TelegramRecorder(server);
     const { summary } = await runSend(`tg:me/${posted.messageId}`, { sink, state: workspace.state, open: recordedOpener(second, workspace.state).open, albumSize: 2 });
     expect(summary).toMatchObject({ delivered: 4, failed: [] });

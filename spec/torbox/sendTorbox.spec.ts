@@ -1,17 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lastValueFrom, takeWhile, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArchiveError, ConfigError } from '../../src/errors.js';
-import { send, type SendOptions } from '../../src/pipeline.js';
+import type { SendOptions } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { torboxClient } from '../../src/sources/torbox/torboxClient.js';
 import { redactUrl } from '../../src/sources/http/redactUrl.js';
 import { dataRange, headerRange, type ZipLayout, zipLayout } from '../http/zipLayout.js';
-import { runSend } from '../support/runSend.js';
+import { runSend, runSendUntil } from '../support/runSend.js';
 import { jpegBytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { writeTarGz } from '../support/tarFixtures.js';
-import { createWorkspace, deliveredDigests, filesUnder, lockReleased, manifestOnDisk, removeWorkspace, type Workspace } from '../support/workspace.js';
+import { createWorkspace, deliveredDigests, filesUnder, manifestOnDisk, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
 import { type Expiry, type FakeTorbox, startFakeTorbox } from './fakeTorbox.js';
 
@@ -177,9 +176,7 @@ describe('send torbox:<id>', () => {
 
   it('resumes through a fresh link without fetching the entries already delivered', async () => {
     let checkpoints = 0;
-    const stopAfterTwoAlbums = takeWhile((step: { kind: string }) => !(step.kind === 'checkpoint' && ++checkpoints === 2), true);
-    await lastValueFrom(send('torbox:1', await options({ albumSize: 3 })).pipe(stopAfterTwoAlbums, toArray()));
-    await lockReleased(workspace.state);
+    await runSendUntil('torbox:1', await options({ albumSize: 3 }), (step) => step.kind === 'checkpoint' && ++checkpoints === 2);
     const delivered = new Set((manifestOnDisk(workspace.state)).delivered.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)));
     expect(delivered.size).toBe(6);
 
@@ -258,10 +255,10 @@ describe('send torbox:<id>', () => {
         const body = JSON.stringify({ success: false, error: 'BAD_TOKEN', detail: 'The API token is not valid.', data: null });
         fake.override('torrents/requestdl', { status: 403, headers: { 'content-type': 'application/json' }, body }, Infinity);
       });
+      // A run that fails has let go of its lock before it says so.
       const error = await failure(runSend('torbox:1', await options()));
       expect(error).toEqual(new ArchiveError('torbox:1', 'Torbox refused the API key in TORBOX_API_KEY (BAD_TOKEN): copy it again from https://torbox.app/settings'));
       expect(error).toBeInstanceOf(ArchiveError);
-      await lockReleased(workspace.state);
       expect((await deliveredDigests(workspace.out)).map((file) => file.entry)).toEqual(['photos/p0.jpg', 'photos/p1.jpg', 'photos/p2.jpg', 'photos/p3.jpg']);
       expect(fake.calls('torrents/requestdl').map((call) => call.status)).toEqual([200, 403]);
     });
