@@ -19,6 +19,7 @@ import {
   timer,
 } from 'rxjs';
 import { describeError, SinkError, UnreachableError } from '../src/errors.js';
+import type { SinkReason } from '../src/reasons.js';
 import type { DeliveryContext, Sink } from '../src/sinks/sink.js';
 import type { Album, Receipt, Step } from '../src/step.js';
 
@@ -126,7 +127,7 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
           : of<Step>({
               kind: 'undelivered',
               album,
-              reason: error instanceof SinkError ? error.reason : 'sink-error',
+              reason: error instanceof SinkError ? error.reason : ('sink-error' satisfies SinkReason),
               detail: `the sink ${sink.name} refused the album after ${made} attempt${made === 1 ? '' : 's'}: ${describeError(error)}`,
               attempts: made,
             }),

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { concatMap, type MonoTypeOperatorFunction, Observable, of } from 'rxjs';
 import type { Entry } from '../src/entry.js';
-import { describeError, EntryError, UnreachableError } from '../src/errors.js';
+import { describeError, EntryError, TruncatedError, UnreachableError } from '../src/errors.js';
 import { refineMediaType } from '../src/mediaType.js';
+import type { ReadFailReason, SkipReason } from '../src/reasons.js';
 import type { Step, TempFile } from '../src/step.js';
 
 /** Options of {@link materialise}. */
@@ -28,8 +29,9 @@ export interface MaterialiseConfig {
 }
 
 type Outcome = Extract<Step, { kind: 'skipped' | 'failed' }>;
+type Failed = Extract<Step, { kind: 'failed' }>;
 
-const skip = (entry: Entry, reason: string, detail: string): Outcome => ({ kind: 'skipped', entry, reason, detail });
+const skip = (entry: Entry, reason: SkipReason, detail: string): Outcome => ({ kind: 'skipped', entry, reason, detail });
 
 /** Why an entry is not written at all, judged from its headers alone. */
 function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempName' | 'onWrite'>>): Outcome | undefined {
@@ -69,7 +71,7 @@ async function write(entry: Entry, path: string, signal: AbortSignal, onWrite?: 
   let written = 0;
   let crc = 0;
   let head: Uint8Array | undefined;
-  const fail = (reason: string, detail: string) => new EntryError(entry.archive, entry.name, reason, detail);
+  const fail = (reason: ReadFailReason, detail: string) => new EntryError(entry.archive, entry.name, reason, detail);
   const bytes = entry.open();
   // Unsubscribing stops a read that waits (a stalled download) as well as the loop below.
   const stop = () => bytes.destroy(signal.reason as Error);
@@ -101,25 +103,33 @@ async function write(entry: Entry, path: string, signal: AbortSignal, onWrite?: 
 
 const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 
+/**
+ * The codes of the error a stream is destroyed with when one it is piped from or to closes before
+ * its end: Node's own, and streamx's (tar-stream's streams). The bytes stopped coming mid-entry.
+ */
+const prematureClose: ReadonlySet<unknown> = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'PREMATURE_CLOSE']);
+
+/** Whether an error says the entry's data ends early: the sources raise a {@link TruncatedError}. */
+const isTruncation = (error: unknown) => error instanceof TruncatedError || prematureClose.has((error as { code?: unknown } | undefined)?.code);
+
 /** Turns an error while reading an entry into its failed outcome, in words. */
-function failure(entry: Entry, error: unknown): Outcome {
+function failure(entry: Entry, error: unknown): Failed {
   if (error instanceof EntryError) return { kind: 'failed', entry, reason: error.reason, detail: error.detail };
   const text = describeError(error);
-  const truncated = /unexpected end|FILE_ENDED|premature|ERR_STREAM_PREMATURE_CLOSE/i.test(text);
-  return truncated
+  return isTruncation(error)
     ? { kind: 'failed', entry, reason: 'truncated', detail: `the archive ends inside this entry (${text})` }
     : { kind: 'failed', entry, reason: 'corrupt', detail: `cannot be read: ${text}` };
 }
 
 /** Reasons that decrypted bytes fail for when the key was wrong: garbage inflates badly, if at all. */
-const garbled = new Set(['corrupt', 'crc-mismatch', 'size-mismatch']);
+const garbled: ReadonlySet<string> = new Set<ReadFailReason>(['corrupt', 'crc-mismatch', 'size-mismatch']);
 
 /**
  * A decrypted entry whose bytes fail a check was, all but surely, read with a wrong password:
  * the encryption header checks only one byte, so 1 wrong password in 256 gets past it. Such a
  * failure says so, rather than call the archive corrupt.
  */
-function decryptedFailure(entry: Entry, error: unknown): Outcome {
+function decryptedFailure(entry: Entry, error: unknown): Failed {
   const outcome = failure(entry, error);
   if (entry.encrypted !== 'password' || !garbled.has(outcome.reason)) return outcome;
   return { ...outcome, reason: 'wrong-password', detail: `the password is wrong, or the entry is corrupt: ${outcome.detail}` };
@@ -131,7 +141,9 @@ function decryptedFailure(entry: Entry, error: unknown): Outcome {
  *
  * The temp file gets a generated name, never the entry's. The bytes stream through (no whole-entry
  * buffer) and are checked against the declared size and, for zip, the CRC-32; on any mismatch or
- * read error the temp file is deleted and the entry fails with the reason, and the run goes on.
+ * read error the temp file is deleted and the entry fails with the reason, and the run goes on:
+ * `truncated` when the source says the data ends early (a `TruncatedError`, or a stream closed
+ * before its end), `corrupt` for any other read error.
  * Directories, links, special entries, empty, too large and bomb entries are skipped before a byte
  * is written, and so are encrypted entries that cannot be read (`encrypted` without a password,
  * `encrypted-aes`). An entry decrypted with a password whose bytes fail a check fails as

@@ -4,6 +4,8 @@
  * data in the pipeline, not exceptions.
  */
 
+import type { ReadFailReason, SinkReason, UndeliveredReason } from './reasons.js';
+
 /** The archive as a whole cannot be read: not an archive, no central directory, unreadable file. */
 export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';
@@ -22,18 +24,27 @@ export class EntryError extends Error {
   /**
    * @param archive The archive as the user named it.
    * @param entry The entry's name as stored.
-   * @param reason A short, stable reason code (`crc-mismatch`, `size-mismatch`, `bomb`, …).
+   * @param reason A short, stable reason code (`crc-mismatch`, `size-mismatch`, `wrong-password`, …).
    * @param detail What happened, in words.
    */
   constructor(
     readonly archive: string,
     readonly entry: string,
-    readonly reason: string,
+    readonly reason: ReadFailReason,
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
     super(`${archive}: ${entry}: ${detail}`, options);
   }
+}
+
+/**
+ * An entry's data ends before the entry does: the archive, or its download, is cut short inside
+ * it. Sources raise it where they see the cut; the entry fails as `truncated`, and the message
+ * says what the reader saw.
+ */
+export class TruncatedError extends Error {
+  override readonly name = 'TruncatedError';
 }
 
 /**
@@ -43,7 +54,8 @@ export class EntryError extends Error {
  */
 export class SinkError extends Error {
   override readonly name = 'SinkError';
-  readonly reason: string;
+  /** The sink's own reason, or the name of the error Telegram answered with. */
+  readonly reason: UndeliveredReason;
   readonly retryAfter: number | undefined;
   /** Whether another attempt may succeed; `false` for refusals that no retry changes. */
   readonly retryable: boolean;
@@ -52,9 +64,9 @@ export class SinkError extends Error {
    * @param options `reason` (default `sink-error`), `retryAfter` in milliseconds, `retryable`
    * (default true), and `cause`.
    */
-  constructor(message: string, options: { reason?: string; retryAfter?: number; retryable?: boolean; cause?: unknown } = {}) {
+  constructor(message: string, options: { reason?: UndeliveredReason; retryAfter?: number; retryable?: boolean; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
-    this.reason = options.reason ?? 'sink-error';
+    this.reason = options.reason ?? ('sink-error' satisfies SinkReason);
     this.retryAfter = options.retryAfter;
     this.retryable = options.retryable ?? true;
   }

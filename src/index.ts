@@ -34,7 +34,7 @@ export { checkpoint, type CheckpointConfig } from '../operators/checkpoint.js';
 export { trackActivity } from '../operators/trackActivity.js';
 export { releaseEntries } from '../operators/releaseEntries.js';
 export { RunActivity, watchStall, type RunStage, type Stall, type WatchStallConfig } from './runActivity.js';
-export type { Album, AlbumGroup, Receipt, Step, StepOf, TempFile } from './step.js';
+export type { Album, AlbumGroup, Outcome, Receipt, Step, StepOf, TempFile } from './step.js';
 
 // State: manifests and free space.
 export { awaitsPassword, Manifest, manifestVersion, type ManifestData, type OutcomeRecord, type InFlightRecord, type ResumeConfig } from './state/manifest.js';
@@ -42,5 +42,22 @@ export { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from './free
 export { spaceLedger, type LedgerAccount, type SpaceLedger } from './spaceLedger.js';
 export { defaultStateDir } from './state/stateDir.js';
 
-// Errors.
-export { ArchiveError, ConfigError, EntryError, SinkError, UnreachableError } from './errors.js';
+// Errors, and the reasons an entry is not delivered.
+export { ArchiveError, ConfigError, EntryError, SinkError, TruncatedError, UnreachableError } from './errors.js';
+export {
+  archiveReasons,
+  failReasons,
+  readFailReasons,
+  reasons,
+  sinkReasons,
+  skipReasons,
+  type ArchiveReason,
+  type FailReason,
+  type ReadFailReason,
+  type Reason,
+  type RecordedReason,
+  type SinkReason,
+  type SkipReason,
+  type TelegramErrorName,
+  type UndeliveredReason,
+} from './reasons.js';

@@ -1,4 +1,5 @@
 import type { Entry, MediaType } from './entry.js';
+import type { FailReason, SkipReason, UndeliveredReason } from './reasons.js';
 
 /** An entry written to a temp file in `<state>/tmp/`, checked against its declared size and CRC. */
 export interface TempFile {
@@ -39,14 +40,14 @@ export interface Receipt {
   readonly items: readonly string[];
 }
 
-/** Why an entry was not delivered, as a short stable code plus words for people. */
-export interface Outcome {
+/**
+ * Why an entry was not delivered, as a short stable code plus words for people: a
+ * {@link SkipReason} for an entry skipped, a {@link FailReason} for one that failed.
+ */
+export interface Outcome<R extends SkipReason | FailReason = SkipReason | FailReason> {
   readonly entry: Entry;
-  /**
-   * Short, stable: `empty`, `link`, `special`, `encrypted`, `encrypted-aes`, `bomb`, `too-large`,
-   * `crc-mismatch`, `wrong-password`, …
-   */
-  readonly reason: string;
+  /** Short, stable: `empty`, `link`, `bomb`, `too-large`, `crc-mismatch`, `truncated`, `no-room`, … */
+  readonly reason: R;
   /** What happened, in words. */
   readonly detail: string;
 }
@@ -82,14 +83,17 @@ export type Step =
   | {
       readonly kind: 'undelivered';
       readonly album: Album;
-      readonly reason: string;
+      readonly reason: UndeliveredReason;
       readonly detail: string;
       readonly attempts: number;
     }
   /** An entry deliberately not delivered (directory, empty, link, encrypted, …). */
-  | ({ readonly kind: 'skipped' } & Outcome)
-  /** An entry that could not be delivered (corrupt, truncated, refused by the sink after retries). */
-  | ({ readonly kind: 'failed' } & Outcome)
+  | ({ readonly kind: 'skipped' } & Outcome<SkipReason>)
+  /**
+   * An entry that could not be delivered: corrupt, truncated, or too large for the volume. (Entries
+   * the sink refused come as `undelivered`, album by album.)
+   */
+  | ({ readonly kind: 'failed' } & Outcome<FailReason>)
   /**
    * Waiting for free space: `free` bytes free (less what other jobs sharing a space ledger were
    * promised), `needed` bytes wanted (threshold plus entry).

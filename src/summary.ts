@@ -1,9 +1,11 @@
+import type { ArchiveReason, RecordedReason } from './reasons.js';
 import type { ManifestData } from './state/manifest.js';
 
 /** One entry not delivered, as the summary lists it. */
 export interface SummaryItem {
   readonly entry: string;
-  readonly reason: string;
+  /** A reason from the README's table, or the name of an error Telegram answered with. */
+  readonly reason: RecordedReason;
   readonly detail: string;
 }
 
@@ -32,7 +34,7 @@ export function summarise(data: ManifestData): Summary {
   const outcomes = Object.values(data.outcomes);
   const item = ({ name, reason, detail }: (typeof outcomes)[number]) => ({ entry: name, reason, detail });
   const failed = outcomes.filter((outcome) => outcome.state === 'failed').map(item);
-  if (data.broken) failed.push({ entry: '(the rest of the archive)', reason: 'archive-broken', detail: data.broken });
+  if (data.broken) failed.push({ entry: '(the rest of the archive)', reason: 'archive-broken' satisfies ArchiveReason, detail: data.broken });
   return {
     source: data.archive.source,
     entries: data.entryCount ?? null,

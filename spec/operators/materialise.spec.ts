@@ -8,6 +8,8 @@ import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { materialise } from '../../operators/materialise.js';
 import type { Entry, EntryBytes } from '../../src/entry.js';
+import { TruncatedError } from '../../src/errors.js';
+import type { SkipReason } from '../../src/reasons.js';
 import type { Step } from '../../src/step.js';
 import { entryStep, testEntry } from '../support/steps.js';
 
@@ -54,7 +56,7 @@ describe('materialise operator', () => {
       };
       const source = cold('-d-l-h-f-e-z-a-|', values);
       const subs = '       ^--------------!';
-      const skipped = (entry: Entry, reason: string, detail: string): Step => ({ kind: 'skipped', entry, reason, detail });
+      const skipped = (entry: Entry, reason: SkipReason, detail: string): Step => ({ kind: 'skipped', entry, reason, detail });
       expectObservable(source.pipe(materialise({ tmpDir }))).toBe('-d-l-h-f-e-z-a-|', {
         d: skipped(dir, 'directory', 'a directory'),
         l: skipped(link, 'link', 'a symbolic link; links are never followed'),
@@ -153,7 +155,7 @@ describe('materialise operator', () => {
         Readable.from(
           (async function* () {
             yield Buffer.alloc(10);
-            throw new Error('unexpected end of file');
+            throw new TruncatedError('unexpected end of file');
           })(),
         ) as unknown as EntryBytes,
     });
@@ -195,13 +197,37 @@ describe('materialise operator', () => {
         Readable.from(
           (async function* () {
             yield Buffer.alloc(10);
-            throw new Error('unexpected end of file');
+            throw new TruncatedError('unexpected end of file');
           })(),
         ) as unknown as EntryBytes,
     });
     const [step] = await lastValueFrom(from([entryStep(broken)]).pipe(materialise({ tmpDir }), toArray()));
     expect(step).toEqual({ kind: 'failed', entry: broken, reason: 'truncated', detail: 'the archive ends inside this entry (unexpected end of file)' });
     expect(await readdir(tmpDir)).toEqual([]);
+  });
+
+  /** An entry that yields ten bytes of the hundred it declares, then fails with `error`. */
+  const failingAfterTen = (error: Error) =>
+    testEntry(0, 'cut.mp4', {
+      size: 100,
+      open: () =>
+        Readable.from(
+          (async function* () {
+            yield Buffer.alloc(10);
+            throw error;
+          })(),
+        ) as unknown as EntryBytes,
+    });
+
+  it('fails an entry whose stream closed before its end as truncated, known by the error code', async () => {
+    const closed = Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    const [step] = await lastValueFrom(from([entryStep(failingAfterTen(closed))]).pipe(materialise({ tmpDir }), toArray()));
+    expect(step).toMatchObject({ kind: 'failed', reason: 'truncated', detail: 'the archive ends inside this entry (Premature close (ERR_STREAM_PREMATURE_CLOSE))' });
+  });
+
+  it('fails any other read error as corrupt, whatever its message says', async () => {
+    const [step] = await lastValueFrom(from([entryStep(failingAfterTen(new Error('unexpected end of file')))]).pipe(materialise({ tmpDir }), toArray()));
+    expect(step).toMatchObject({ kind: 'failed', reason: 'corrupt', detail: 'cannot be read: unexpected end of file' });
   });
 
   it('deletes the partial file when unsubscribed mid-write', async () => {

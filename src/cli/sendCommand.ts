@@ -1,5 +1,6 @@
 import { ArchiveError, UnreachableError } from '../errors.js';
 import { Manifest } from '../state/manifest.js';
+import type { Reason } from '../reasons.js';
 import { send } from '../pipeline.js';
 import { openSink } from '../sinks/openSink.js';
 import { isHttpUrl, redactUrl } from '../sources/http/redactUrl.js';
@@ -87,7 +88,7 @@ function signalExitCode(signal: NodeJS.Signals): number {
 const stopGrace = 1_500;
 
 function unreadableSummary(error: ArchiveError): Summary {
-  const failed = [{ entry: '(the whole archive)', reason: 'unreadable', detail: error.reason }];
+  const failed = [{ entry: '(the whole archive)', reason: 'unreadable' satisfies Reason, detail: error.reason }];
   return { source: error.archive, entries: null, delivered: 0, deliveredBytes: 0, albums: 0, directories: 0, skipped: [], failed };
 }
 

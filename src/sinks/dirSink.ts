@@ -1,6 +1,7 @@
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeError, SinkError } from '../errors.js';
+import type { SinkReason } from '../reasons.js';
 import type { Album, Receipt } from '../step.js';
 import { safeFileName, uniqueFileName } from './safeFileName.js';
 import type { Sink } from './sink.js';
@@ -99,7 +100,7 @@ export async function dirSink(root: string): Promise<Sink> {
       }
     } catch (error) {
       await rm(partial, { recursive: true, force: true }).catch(() => {});
-      throw new SinkError(`cannot write to ${folder}: ${describeError(error)}`, { reason: 'write-error', cause: error });
+      throw new SinkError(`cannot write to ${folder}: ${describeError(error)}`, { reason: 'write-error' satisfies SinkReason, cause: error });
     }
   };
 

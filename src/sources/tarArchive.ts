@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { constants, createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Entry, EntryBytes } from '../entry.js';
-import { ArchiveError, describeError } from '../errors.js';
+import { ArchiveError, describeError, TruncatedError } from '../errors.js';
 import { mediaTypeOf } from '../mediaType.js';
 import type { Archive, EntriesConfig } from './archive.js';
 import { TarBrokenError } from './tarBrokenError.js';
@@ -34,9 +34,34 @@ async function drain(stream: AsyncIterable<unknown>, header: TarEntryHeader): Pr
   for await (const chunk of stream) void chunk;
 }
 
+/**
+ * An entry's stored bytes as tar-stream gives them, but for the error they end with when the tar
+ * input has ended before `size` bytes came: the archive is cut short inside this entry, and that
+ * is a {@link TruncatedError} (tar-stream says `Unexpected end of data`, in words only). They are
+ * read through `next()` alone, as {@link expandSparse} reads them; `return()` and `destroy()`
+ * reach tar-stream's stream as before.
+ */
+function cutChecked(stored: EntryBytes, size: number, inputEnded: () => boolean): EntryBytes {
+  const chunks = stored[Symbol.asyncIterator]();
+  let read = 0;
+  const checked: AsyncIterator<Uint8Array> = {
+    async next() {
+      try {
+        const next = await chunks.next();
+        if (!next.done) read += next.value.length;
+        return next;
+      } catch (error) {
+        throw inputEnded() && read < size ? new TruncatedError(describeError(error), { cause: error }) : error;
+      }
+    },
+    return: async (value?: unknown) => (await chunks.return?.(value)) ?? { done: true, value },
+  };
+  return { [Symbol.asyncIterator]: () => checked, destroy: (error) => stored.destroy(error) };
+}
+
 /** An entry's bytes: what tar-stream reads, expanded to the real file for a GNU sparse file. */
-function entryBytes(stored: AsyncIterable<Uint8Array>, header: TarEntryHeader): EntryBytes {
-  if (!header.sparse) return stored as unknown as EntryBytes;
+function entryBytes(stored: EntryBytes, header: TarEntryHeader): EntryBytes {
+  if (!header.sparse) return stored;
   return Readable.from(expandSparse(stored[Symbol.asyncIterator](), header.sparse), { objectMode: false });
 }
 
@@ -68,6 +93,11 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
       tarBytes.on('close', () => source.destroy());
     }
     const end = watchTarEnd(tarBytes);
+    // Once the scan has passed on the last byte, an entry whose data stops short was cut by the end.
+    let inputEnded = false;
+    scan.once('end', () => {
+      inputEnded = true;
+    });
     const piping = pipeline(tarBytes, scan, extract).catch(() => {
       // The same error surfaces through the extract iterator below, with the entry index.
     });
@@ -96,7 +126,7 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
             stream.once('end', () => {
               consumed = true;
             });
-            return entryBytes(stream as AsyncIterable<Uint8Array>, header);
+            return entryBytes(cutChecked(stream as unknown as EntryBytes, stream.header.size ?? 0, () => inputEnded), header);
           },
           release: lease.release,
         };

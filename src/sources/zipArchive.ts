@@ -3,7 +3,7 @@ import { createInflateRaw } from 'node:zlib';
 import { Observable } from 'rxjs';
 import unzipper from 'unzipper';
 import type { Entry, EntryBytes, EntryKind } from '../entry.js';
-import { ArchiveError, describeError, EntryError } from '../errors.js';
+import { ArchiveError, describeError, EntryError, TruncatedError } from '../errors.js';
 import { mediaTypeOf } from '../mediaType.js';
 import { findEndOfCentralDirectory, scanCentralDirectory } from './centralDirectory.js';
 import { decodeZipName } from './cp437.js';
@@ -40,6 +40,17 @@ const unixFileType = 0o170000;
 /** Output buffer of inflate: larger than zlib's 16 KiB default, for fewer, bigger writes. */
 const inflateChunk = 256 * 1024;
 const methodsSupported = new Set([0, 8]);
+
+/**
+ * The error an entry's bytes end with, as unspool reports it: a wrong password's as an
+ * {@link EntryError}, and inflate's `Z_BUF_ERROR` (its input ended before the deflate stream did)
+ * as the {@link TruncatedError} it is.
+ */
+function readError(error: unknown, archive: string, entry: string): unknown {
+  if (error instanceof WrongPasswordError) return new EntryError(archive, entry, 'wrong-password', 'the password is wrong');
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'Z_BUF_ERROR') return new TruncatedError(describeError(error), { cause: error });
+  return error;
+}
 
 function kindOf(record: ZipRecord, name: string): EntryKind {
   const host = record.versionMadeBy >> 8;
@@ -93,7 +104,7 @@ interface EntryBytesConfig {
  * and inflated if deflated. Reading the data range directly, rather than through unzipper's entry
  * stream, spares a copy of every chunk and reads with large buffers; the central directory still
  * comes from unzipper. A password whose header check fails is an {@link EntryError}
- * `wrong-password`.
+ * `wrong-password`; data that ends early, a {@link TruncatedError}.
  */
 function entryBytes(source: RandomAccessSource, record: ZipRecord, { archive, entry, password }: EntryBytesConfig): EntryBytes {
   let inner: Readable | undefined;
@@ -126,11 +137,11 @@ function entryBytes(source: RandomAccessSource, record: ZipRecord, { archive, en
         yield chunk as Buffer;
       }
     } catch (error) {
-      throw error instanceof WrongPasswordError ? new EntryError(archive, entry, 'wrong-password', 'the password is wrong') : error;
+      throw readError(error, archive, entry);
     }
     // A stored entry whose data the archive cuts short ends early here; inflate notices by itself.
     const stored = record.compressedSize - (password === undefined ? 0 : encryptionHeaderSize);
-    if (record.compressionMethod === 0 && read < stored) throw new Error('unexpected end of the archive');
+    if (record.compressionMethod === 0 && read < stored) throw new TruncatedError('unexpected end of the archive');
   })();
   return {
     [Symbol.asyncIterator]: () => chunks,

@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { TruncatedError } from '../errors.js';
 
 /** Bytes of the encryption header that precedes an entry's encrypted data. */
 export const encryptionHeaderSize = 12;
@@ -93,7 +94,7 @@ export function zipDecryption(password: string, check: number): Transform {
       callback(null, chunk.length > needed ? keys.decrypt(chunk.subarray(needed)) : undefined);
     },
     flush(callback: TransformCallback) {
-      callback(header.length < encryptionHeaderSize ? new Error('unexpected end of the archive inside the encryption header') : null);
+      callback(header.length < encryptionHeaderSize ? new TruncatedError('unexpected end of the archive inside the encryption header') : null);
     },
   });
 }

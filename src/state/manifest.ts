@@ -7,6 +7,7 @@ import { crashPoint } from '../crashPoint.js';
 import { writeFileDurably } from './durableFile.js';
 import { addToRanges, inRanges } from './ranges.js';
 import { ConfigError, describeError } from '../errors.js';
+import type { RecordedReason, Reason } from '../reasons.js';
 
 /** The manifest format version this build writes and reads. */
 export const manifestVersion = 1;
@@ -15,7 +16,7 @@ export const manifestVersion = 1;
 export interface OutcomeRecord {
   readonly state: 'skipped' | 'failed';
   readonly name: string;
-  readonly reason: string;
+  readonly reason: RecordedReason;
   readonly detail: string;
   /** Delivery attempts made, for entries that failed in the sink. */
   readonly attempts?: number;
@@ -36,7 +37,7 @@ export interface ResumeConfig {
 }
 
 /** Reasons that a password may change: an encrypted entry read without one, or with a wrong one. */
-const passwordReasons: ReadonlySet<string> = new Set(['encrypted', 'wrong-password']);
+const passwordReasons: ReadonlySet<string> = new Set<Reason>(['encrypted', 'wrong-password']);
 
 /** Whether an entry's outcome waits for a password: skipped as `encrypted` or failed as `wrong-password`. */
 export function awaitsPassword(outcome: OutcomeRecord): boolean {

@@ -1,5 +1,6 @@
 import { Api, helpers, type TelegramClient } from 'telegram';
 import { SinkError, UnreachableError } from '../../errors.js';
+import type { SinkReason } from '../../reasons.js';
 import type { MediaType } from '../../entry.js';
 import type { Album, Receipt, TempFile } from '../../step.js';
 import { safeFileName } from '../safeFileName.js';
@@ -115,6 +116,7 @@ function uploadedMedia(item: Item, file: Api.TypeInputFile): Api.TypeInputMedia 
 function storedMedia(answer: Api.TypeMessageMedia): Api.TypeInputMedia {
   if (answer instanceof Api.MessageMediaPhoto && answer.photo instanceof Api.Photo) return mediaReference(answer.photo);
   if (answer instanceof Api.MessageMediaDocument && answer.document instanceof Api.Document) return mediaReference(answer.document);
+  // Named as Telegram names media it cannot use, since it is Telegram's answer that is unusable.
   throw new SinkError(`Telegram stored the file as ${answer.className}, which cannot go in an album`, { reason: 'MEDIA_INVALID', retryable: false });
 }
 
@@ -306,7 +308,7 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
     for (const item of items.filter((item) => item.file.size > maxFileSize)) await sendInPieces(item, album.id, uploads, sent, send);
     for (const file of album.files) infos.delete(file.path);
     const idOf = (randomId: string) => {
-      if (!sent.has(randomId)) throw new SinkError(`${chat}: Telegram's answers leave ${randomId} unaccounted for`, { reason: 'unconfirmed', retryable: true });
+      if (!sent.has(randomId)) throw new SinkError(`${chat}: Telegram's answers leave ${randomId} unaccounted for`, { reason: 'unconfirmed' satisfies SinkReason, retryable: true });
       return String(sent.get(randomId) ?? 'sent-before');
     };
     return { items: items.map((item) => (item.randomIds.length ? item.randomIds.map(idOf).join('+') : idOf(item.randomId))) };
@@ -323,7 +325,8 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
         if (signal.aborted || error instanceof SinkError || error instanceof UnreachableError) throw error;
         const name = rpcErrorName(error);
         throw new SinkError(`${chat}: ${describeTelegramError(error)}`, {
-          reason: name ?? 'network',
+          // Telegram's own error name when it gave one; else the connection failed.
+          reason: name ?? ('network' satisfies SinkReason),
           retryable: isTransient(error),
           cause: error,
         });
