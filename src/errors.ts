@@ -18,6 +18,23 @@ export class ArchiveError extends Error {
   }
 }
 
+/**
+ * The archive stopped being readable part way, after some entries were read: a truncated
+ * download, corrupt compressed data, a bad header. Any source that reads its archive in one pass
+ * may raise it; the pipeline delivers what was read and reports the rest as lost. The entries
+ * before `index` were read; those from `index` on are lost.
+ */
+export class ArchiveBrokenError extends ArchiveError {
+  /**
+   * @param archive The archive as the user named it.
+   * @param index The first entry lost (0-based, in archive order).
+   * @param reason What is wrong, in words.
+   */
+  constructor(archive: string, readonly index: number, reason: string, options?: { cause?: unknown }) {
+    super(archive, reason, options);
+  }
+}
+
 /** One entry could not be materialised; the run goes on with the next. */
 export class EntryError extends Error {
   override readonly name = 'EntryError';

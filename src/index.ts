@@ -43,7 +43,7 @@ export { spaceLedger, type LedgerAccount, type SpaceLedger } from './spaceLedger
 export { defaultStateDir } from './state/stateDir.js';
 
 // Errors, and the reasons an entry is not delivered.
-export { ArchiveError, ConfigError, EntryError, SinkError, TruncatedError, UnreachableError } from './errors.js';
+export { ArchiveBrokenError, ArchiveError, ConfigError, EntryError, SinkError, TruncatedError, UnreachableError } from './errors.js';
 export {
   archiveReasons,
   failReasons,

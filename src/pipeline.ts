@@ -1,4 +1,4 @@
-import { catchError, concat, defer, EMPTY, finalize, ignoreElements, map, NEVER, Observable, of, switchMap, takeUntil, tap, throwError } from 'rxjs';
+import { catchError, concat, defer, EMPTY, finalize, ignoreElements, map, NEVER, Observable, of, switchMap, takeUntil, throwError } from 'rxjs';
 import { albums } from '../operators/albums.js';
 import { checkpoint } from '../operators/checkpoint.js';
 import { classifyMedia } from '../operators/classifyMedia.js';
@@ -9,13 +9,11 @@ import { pauseGate } from '../operators/pauseGate.js';
 import { recordAlbum } from '../operators/recordAlbum.js';
 import { releaseEntries } from '../operators/releaseEntries.js';
 import { trackActivity } from '../operators/trackActivity.js';
-import { crashPoint } from './crashPoint.js';
-import { describeError } from './errors.js';
+import { ArchiveBrokenError, describeError } from './errors.js';
 import { openedRun } from './openRun.js';
 import { RunActivity } from './runActivity.js';
 import type { SendOptions } from './sendOptions.js';
 import type { DeliveryContext } from './sinks/sink.js';
-import { TarBrokenError } from './sources/tarBrokenError.js';
 import { manifestUploads } from './state/uploadJournal.js';
 import type { AlbumGroup, Step } from './step.js';
 
@@ -87,7 +85,7 @@ export function send(path: string, options: SendOptions): Observable<Step> {
       const entries = archive.entries({ skip: (index) => manifest.isSettled(index, resume), password: options.password }).pipe(
         map((entry): Step => ({ kind: 'entry', entry })),
         catchError((error: unknown) =>
-          error instanceof TarBrokenError
+          error instanceof ArchiveBrokenError
             ? of<Step>({
                 kind: 'broken',
                 archive: archive.name,
@@ -108,9 +106,6 @@ export function send(path: string, options: SendOptions): Observable<Step> {
         recordAlbum({ manifest }),
       ).pipe(
         deliver({ sink: options.sink, attempts: options.attempts, backoff: options.backoff, scheduler: options.scheduler, context }),
-        tap((step) => {
-          if (step.kind === 'delivered') crashPoint('after-sink');
-        }),
         trackActivity(activity),
         checkpoint({ manifest }),
         trackActivity(activity),

@@ -5,10 +5,9 @@ import { Readable } from 'node:stream';
 import { constants, createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Entry, EntryBytes } from '../entry.js';
-import { ArchiveError, describeError, TruncatedError } from '../errors.js';
+import { ArchiveBrokenError, ArchiveError, describeError, TruncatedError } from '../errors.js';
 import { mediaTypeOf } from '../mediaType.js';
 import type { Archive, EntriesConfig } from './archive.js';
-import { TarBrokenError } from './tarBrokenError.js';
 import { type TarEntryHeader, TarHeaderScan } from './tarHeaderScan.js';
 import { expandSparse } from './tarSparse.js';
 import { createLease } from './lease.js';
@@ -73,7 +72,7 @@ function entryBytes(stored: EntryBytes, header: TarEntryHeader): EntryBytes {
  * `tarfile` reads them, names are decoded from their raw bytes, and GNU sparse files are expanded.
  *
  * A stream that breaks before the first entry errors with an {@link ArchiveError}; one that breaks
- * later errors with a {@link TarBrokenError} naming the first entry that was lost.
+ * later errors with a {@link ArchiveBrokenError} naming the first entry that was lost.
  *
  */
 function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, gzip: boolean, { skip = () => false }: EntriesConfig): Observable<Entry> {
@@ -144,7 +143,7 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
       subscriber.error(
         index === 0
           ? new ArchiveError(archive, `not a readable ${gzip ? 'tar.gz' : 'tar'} archive: ${reason}`, { cause: error })
-          : new TarBrokenError(archive, index, reason, { cause: error }),
+          : new ArchiveBrokenError(archive, index, reason, { cause: error }),
       );
     });
     return () => {
