@@ -1,5 +1,6 @@
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { crashPoint } from '../crashPoint.js';
 import { describeError, SinkError } from '../errors.js';
 import type { SinkReason } from '../reasons.js';
 import type { Album, Receipt } from '../step.js';
@@ -92,6 +93,7 @@ export async function dirSink(root: string): Promise<Sink> {
           await rename(partial, join(folder, name));
           const receipt = { items: items.map((item) => join(folder, name, item.file)) };
           delivered.set(album.id, receipt);
+          crashPoint('after-sink');
           return receipt;
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;

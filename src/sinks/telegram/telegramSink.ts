@@ -1,4 +1,5 @@
 import { Api, helpers, type TelegramClient } from 'telegram';
+import { crashPoint } from '../../crashPoint.js';
 import { SinkError, UnreachableError } from '../../errors.js';
 import type { SinkReason } from '../../reasons.js';
 import type { MediaType } from '../../entry.js';
@@ -320,7 +321,10 @@ export function telegramSink(options: TelegramSinkOptions): Sink {
     ...(split ? {} : { maxFileSize }),
     classify: async (file): Promise<MediaType> => (file.size > maxFileSize ? 'document' : (await infoOf(file)).media),
     deliver: (album, signal, context) =>
-      deliverAlbum(album, signal, context).catch((error: unknown) => {
+      deliverAlbum(album, signal, context).then((receipt) => {
+        crashPoint('after-sink');
+        return receipt;
+      }, (error: unknown) => {
         // Telegram out of reach for longer than the run may wait is no album's fault: it ends the run.
         if (signal.aborted || error instanceof SinkError || error instanceof UnreachableError) throw error;
         const name = rpcErrorName(error);
