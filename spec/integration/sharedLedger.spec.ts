@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { lastValueFrom, of, toArray } from 'rxjs';
+import { BehaviorSubject, lastValueFrom, of, tap, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { send } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
@@ -35,10 +35,23 @@ describe('two runs at once sharing a space ledger (--jobs 2)', () => {
     const probe = () => of({ free: minFree + entrySize + 10_000, size: 1e12 });
     const ledger = spaceLedger();
     const sink = await dirSink(workspace.out);
-    const options = { sink, state: workspace.state, minFree, probe, recheckEvery: 20, ledger };
+    // Both runs hold their first entry until both are open, so that their entries meet at the gate
+    // whatever the machine's load: otherwise one run may be done before the other has opened.
+    const hold = new BehaviorSubject(true);
+    let opened = 0;
+    const options = { sink, state: workspace.state, minFree, probe, recheckEvery: 20, ledger, paused: hold };
 
     const runs = await Promise.all(
-      ['a.zip', 'b.zip'].map((name) => lastValueFrom(send(join(workspace.root, name), options).pipe(toArray()))),
+      ['a.zip', 'b.zip'].map((name) =>
+        lastValueFrom(
+          send(join(workspace.root, name), options).pipe(
+            tap((step) => {
+              if (step.kind === 'opened' && ++opened === 2) setImmediate(() => hold.next(false));
+            }),
+            toArray(),
+          ),
+        ),
+      ),
     );
 
     const paused = runs.flatMap((steps: Step[]) => stepsOf(steps, 'paused'));
