@@ -6,29 +6,12 @@ import { ConfigError } from './errors.js';
 import { checkDiskSpaceProbe } from './freeSpace.js';
 import type { SendOptions } from './sendOptions.js';
 import type { Archive } from './sources/archive.js';
-import { isHttpUrl, redactUrl, urlWithoutQuery } from './sources/http/redactUrl.js';
+import { archiveStateKey, remoteArchivePath } from './sources/archiveKey.js';
+import { isHttpUrl, redactUrl } from './sources/http/redactUrl.js';
 import { openArchive } from './sources/openArchive.js';
-import { telegramDocumentKeyOf } from './sources/telegram/telegramDocumentName.js';
-import { torboxKeyOf } from './sources/torbox/torboxName.js';
 import { Manifest } from './state/manifest.js';
 import { acquireRunLock } from './state/runLock.js';
 import { type ArchivePaths, archivePaths } from './state/stateDir.js';
-
-/**
- * The key of an archive's state (manifest, lock, temp folder). A remote archive is keyed by its
- * address without query string, so a signed link renewed with a fresh token resumes the same
- * delivery; a Torbox download by `torbox:<kind>:<id>`, whatever link it is read through.
- * A Telegram document by `tg:<chat>/<message-id>`, whether named so or by its `t.me` link.
- * `archivePaths` resolves its key as a path; the leading `/` keeps an address from being resolved
- * against the current folder.
- */
-function stateKey(path: string): string {
-  const telegram = telegramDocumentKeyOf(path);
-  if (telegram) return `/${telegram}`;
-  if (isHttpUrl(path)) return `/${urlWithoutQuery(path)}`;
-  const torbox = torboxKeyOf(path);
-  return torbox ? `/${torbox}` : path;
-}
 
 /**
  * Where the state of an archive lives (manifest, lock, temp folder), for the same `path` that
@@ -38,7 +21,7 @@ function stateKey(path: string): string {
  * @param path The archive file, its address, its `torbox:` name, or its `tg:` name.
  */
 export function archiveStatePaths(state: string, path: string): ArchivePaths {
-  return archivePaths(resolve(state), stateKey(path));
+  return archivePaths(resolve(state), archiveStateKey(path));
 }
 
 async function identityOf(archive: Archive, path: string) {
@@ -47,7 +30,7 @@ async function identityOf(archive: Archive, path: string) {
   // The validators are recorded for people reading the manifest; the check on resume is the size
   // and fingerprint, as for a local file (an ETag may change for the same bytes).
   const validators = { ...(remote.etag ? { etag: remote.etag } : {}), ...(remote.lastModified ? { lastModified: remote.lastModified } : {}) };
-  return { source, path: torboxKeyOf(path) ?? telegramDocumentKeyOf(path) ?? remote.url, size, mtimeMs: 0, format, fingerprint, validators };
+  return { source, path: remoteArchivePath(path, remote), size, mtimeMs: 0, format, fingerprint, validators };
 }
 
 async function loadManifest(file: string, archive: Archive, path: string, options: SendOptions): Promise<Manifest> {
