@@ -12,6 +12,8 @@ const maxEndSearch = 22 + 0xffff;
  * Finds the end-of-central-directory record by searching backwards from the end of the archive,
  * as the format intends: a forward search could stop at the same four bytes inside compressed data
  * or inside the archive comment. A record is accepted if its comment fits in what follows it.
+ * unzipper's own search is such a forward search, from a fixed tail (80 bytes unless told); so it
+ * is not relied on, and is given the tail that starts at the record found here.
  *
  * @return The record's offset from the start of the archive, or `undefined` if there is none.
  */
@@ -68,6 +70,10 @@ function unicodePathOf(extra: Buffer, rawName: Buffer): string | undefined {
 /**
  * Reads the central directory once, as a stream, to fingerprint it, to collect the Unicode Path
  * extra fields that `unzipper` does not interpret, and to find zip64 fields too short to trust.
+ *
+ * This is a second reading of records `unzipper` has already parsed, and it is needed: unzipper
+ * keeps neither the directory's bytes (for the fingerprint) nor the records' extra fields (only
+ * the zip64 values it took from them), and its zip64 parse does not check the field's length.
  *
  * @param source The archive.
  * @param offset Where the central directory starts.
