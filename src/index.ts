@@ -33,6 +33,7 @@ export { deliver, type DeliverConfig } from '../operators/deliver.js';
 export { checkpoint, type CheckpointConfig } from '../operators/checkpoint.js';
 export { trackActivity } from '../operators/trackActivity.js';
 export { releaseEntries } from '../operators/releaseEntries.js';
+export { reportBroken } from '../operators/reportBroken.js';
 export { RunActivity, watchStall, type RunStage, type Stall, type WatchStallConfig } from './runActivity.js';
 export type { Album, AlbumGroup, Outcome, Receipt, Step, StepOf, TempFile } from './step.js';
 

@@ -62,6 +62,15 @@ export interface OpenRun {
    * however often it is called: every call waits for that one clean-up.
    */
   close(): Promise<void>;
+  /** Ends a run that read its archive to the end: records `completedAt`, saves, lets go. */
+  finish(): Promise<void>;
+  /**
+   * Ends a run that was stopped or failed: saves the manifest as it stands, unless the run has
+   * begun to let go already (so that the save cannot land over a next run's manifest), and lets go.
+   * The manifest is consistent at every moment; saved once more, it keeps the upload progress made
+   * since its last save (saved at most every 2 s while parts go up).
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -98,7 +107,16 @@ async function openRun(path: string, options: SendOptions, signal: AbortSignal):
     const opened = archive;
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= rm(paths.tmp, { recursive: true, force: true }).then(async () => opened.close?.()).then(unlock));
-    return { archive, manifest, tmp: paths.tmp, close };
+    const finish = async () => {
+      manifest.data.completedAt = new Date().toISOString();
+      await manifest.save();
+      await close();
+    };
+    const stop = async () => {
+      if (!closing) await manifest.save().catch(() => undefined);
+      await close();
+    };
+    return { archive, manifest, tmp: paths.tmp, close, finish, stop };
   } catch (error) {
     await archive?.close?.();
     await unlock();

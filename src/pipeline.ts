@@ -8,13 +8,15 @@ import { materialise } from '../operators/materialise.js';
 import { pauseGate } from '../operators/pauseGate.js';
 import { recordAlbum } from '../operators/recordAlbum.js';
 import { releaseEntries } from '../operators/releaseEntries.js';
+import { reportBroken } from '../operators/reportBroken.js';
 import { trackActivity } from '../operators/trackActivity.js';
-import { ArchiveBrokenError, describeError } from './errors.js';
 import { openedRun } from './openRun.js';
 import { RunActivity } from './runActivity.js';
 import type { SendOptions } from './sendOptions.js';
 import type { DeliveryContext } from './sinks/sink.js';
 import { manifestUploads } from './state/uploadJournal.js';
+import type { Archive } from './sources/archive.js';
+import type { Manifest, ResumeConfig } from './state/manifest.js';
 import type { AlbumGroup, Step } from './step.js';
 
 export { archiveStatePaths } from './openRun.js';
@@ -29,6 +31,39 @@ function aborted(signal: AbortSignal | undefined): Observable<void> {
     else signal.addEventListener('abort', abort, { once: true });
     return () => signal.removeEventListener('abort', abort);
   });
+}
+
+/** The first step of a run: the archive, its size and format, and what earlier runs settled. */
+function openedStep(archive: Archive, manifest: Manifest, resume: ResumeConfig): Step {
+  return {
+    kind: 'opened',
+    archive: archive.name,
+    format: archive.format,
+    size: archive.size,
+    ...(archive.entryCount !== undefined ? { entryCount: archive.entryCount } : {}),
+    settled: manifest.settledCount(resume),
+    manifestFile: manifest.file,
+    ...(archive.remote ? { network: archive.remote } : {}),
+  };
+}
+
+/**
+ * What the sink is told with every album: the archive's name and size, and the upload journal in
+ * the manifest, each confirmed part of which is a sign of life (a big file can take minutes to go up).
+ */
+function deliveryContext(archive: Archive, manifest: Manifest, activity: RunActivity): DeliveryContext {
+  const uploads = manifestUploads(manifest);
+  return {
+    archive: archive.name,
+    ...(archive.entryCount !== undefined ? { total: archive.entryCount } : {}),
+    uploads: {
+      ...uploads,
+      put(key, record) {
+        activity.moved();
+        uploads.put(key, record);
+      },
+    },
+  };
 }
 
 /**
@@ -53,46 +88,16 @@ function aborted(signal: AbortSignal | undefined): Observable<void> {
  */
 export function send(path: string, options: SendOptions): Observable<Step> {
   return openedRun(path, options).pipe(
-    switchMap(({ archive, manifest, tmp, close }) => {
+    switchMap(({ archive, manifest, tmp, close, finish, stop }) => {
       const resume = { retryFailed: options.retryFailed ?? false, password: options.password !== undefined };
-      const opened: Step = {
-        kind: 'opened',
-        archive: archive.name,
-        format: archive.format,
-        size: archive.size,
-        ...(archive.entryCount !== undefined ? { entryCount: archive.entryCount } : {}),
-        settled: manifest.settledCount(resume),
-        manifestFile: manifest.file,
-        ...(archive.remote ? { network: archive.remote } : {}),
-      };
+      const activity = options.activity ?? new RunActivity();
       const planned = new Map(
         Object.entries(manifest.data.inFlight).map(([id, record]) => [id, { group: record.group as AlbumGroup, entries: record.entries }]),
       );
-      const activity = options.activity ?? new RunActivity();
-      const uploads = manifestUploads(manifest);
-      const context: DeliveryContext = {
-        archive: archive.name,
-        ...(archive.entryCount !== undefined ? { total: archive.entryCount } : {}),
-        uploads: {
-          ...uploads,
-          // Each part Telegram confirms is a sign of life: a big file can take minutes to go up.
-          put(key, record) {
-            activity.moved();
-            uploads.put(key, record);
-          },
-        },
-      };
+      const context = deliveryContext(archive, manifest, activity);
       const entries = archive.entries({ skip: (index) => manifest.isSettled(index, resume), password: options.password }).pipe(
         map((entry): Step => ({ kind: 'entry', entry })),
-        catchError((error: unknown) =>
-          error instanceof ArchiveBrokenError
-            ? of<Step>({
-                kind: 'broken',
-                archive: archive.name,
-                detail: `the archive breaks after entry ${error.index}: ${describeError(error.cause ?? error)}`,
-              })
-            : throwError(() => error),
-        ),
+        reportBroken(archive.name),
         pauseGate({ paused: options.paused ?? of(false) }),
       );
       const steps = entries.pipe(
@@ -111,33 +116,19 @@ export function send(path: string, options: SendOptions): Observable<Step> {
         trackActivity(activity),
         releaseEntries(),
       );
-      let released = false;
-      // Once, however the run ends: an error or an unsubscription starts it from `finalize`, and a
-      // stop then waits for that same clean-up.
-      const letGo = () => {
-        released = true;
-        return close();
-      };
-      const cleanUp = defer(async () => {
+      const finished = defer(async () => {
         activity.enter('closing the run');
-        manifest.data.completedAt = new Date().toISOString();
-        await manifest.save();
-        await letGo();
+        await finish();
       }).pipe(ignoreElements());
-      // The manifest is consistent at every moment; saved once more, it keeps the upload progress
-      // made since its last save (saved at most every 2 s while parts go up). The save comes
-      // before the lock is let go, so that it cannot land over the manifest of a next run.
-      const stopped = defer(async () => {
-        if (!released) await manifest.save().catch(() => undefined);
-        await letGo();
-      }).pipe(ignoreElements());
-      const run = concat(of(opened), steps, cleanUp).pipe(
+      const stopped = defer(stop).pipe(ignoreElements());
+      const run = concat(of(openedStep(archive, manifest, resume)), steps, finished).pipe(
         takeUntil(aborted(options.signal)),
         // A run that fails (Telegram out of reach, the archive unreadable) lets go before it says
         // so, as a stopped one does: whoever hears of the error may exit the process at once.
         catchError((error: unknown) => concat(stopped, throwError(() => error))),
+        // An unsubscription lets go too, without being waited for; a stop waits below.
         finalize(() => {
-          if (!options.signal?.aborted) void letGo();
+          if (!options.signal?.aborted) void close();
         }),
       );
       return concat(run, defer(() => (options.signal?.aborted ? stopped : EMPTY)));
