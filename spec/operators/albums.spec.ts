@@ -233,4 +233,14 @@ describe('albums operator, rebuilding the albums of a crashed run', () => {
       });
     });
   });
+
+  it('lets go of its source when unsubscribed early, emitting nothing it still held', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const p = [1, 2, 3].map((i) => materialisedStep(i, 'photo'));
+      const source = cold('-a-b-----c-|', { a: p[0]!, b: p[1]!, c: p[2]! });
+      const subs = '       ^----!';
+      expectObservable(source.pipe(albums({ size: 3, albumId: ids() })), subs).toBe('------');
+      expectSubscriptions(source.subscriptions).toBe(subs);
+    });
+  });
 });

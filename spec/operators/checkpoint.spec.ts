@@ -97,5 +97,18 @@ describe('checkpoint operator', () => {
     from(steps()).pipe(checkpoint({ manifest: newManifest(), save: () => of(null) }), take(3)).subscribe();
     expect(pulled).toBe(3);
   });
+
+  it('lets go of its source and of a save under way when unsubscribed early', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const manifest = newManifest();
+      const delivered: Step = { kind: 'delivered', album: albumOf('x', 1, 2), receipt: { items: ['1', '2'] } };
+      const saving = cold('-----s|');
+      const source = cold('-D------|', { D: delivered });
+      const subs = '       ^---!';
+      expectObservable(source.pipe(checkpoint({ manifest, save: () => saving, log: () => of(null) })), subs).toBe('-----');
+      expectSubscriptions(source.subscriptions).toBe(subs);
+      expectSubscriptions(saving.subscriptions).toBe('-^--!');
+    });
+  });
 });
 

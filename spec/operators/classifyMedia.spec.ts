@@ -62,4 +62,16 @@ describe('classifyMedia operator', () => {
     from(files()).pipe(classifyMedia((file) => of(file.media)), take(3)).subscribe();
     expect(pulled).toBe(3);
   });
+
+  it('lets go of its source and of a pending answer when unsubscribed early', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const photo = materialisedStep(1, 'photo');
+      const source = cold('-p------|', { p: photo });
+      const answer = cold<MediaType>('-----d|', { d: 'document' });
+      const subs = '       ^---!';
+      expectObservable(source.pipe(classifyMedia(() => answer)), subs).toBe('-----');
+      expectSubscriptions(source.subscriptions).toBe(subs);
+      expectSubscriptions(answer.subscriptions).toBe('-^--!');
+    });
+  });
 });

@@ -84,4 +84,17 @@ describe('recordAlbum operator', () => {
     from(albums()).pipe(recordAlbum({ manifest: newManifest(), save: () => of(null) }), take(2)).subscribe();
     expect(pulled).toBe(2);
   });
+
+  it('lets go of its source and of a save under way when unsubscribed early', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const manifest = newManifest();
+      const a: Step = { kind: 'album', album: albumOf('x', 3, 4) };
+      const saving = cold('-----s|');
+      const source = cold('-a------|', { a });
+      const subs = '       ^---!';
+      expectObservable(source.pipe(recordAlbum({ manifest, save: () => saving })), subs).toBe('-----');
+      expectSubscriptions(source.subscriptions).toBe(subs);
+      expectSubscriptions(saving.subscriptions).toBe('-^--!');
+    });
+  });
 });
