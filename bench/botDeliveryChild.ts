@@ -20,7 +20,7 @@ import type { BotLog } from '../src/bot/botLog.js';
 import type { JobSettings } from '../src/bot/jobRun.js';
 import type { ManifestData } from '../src/state/manifest.js';
 import { summarise } from '../src/summary.js';
-import { owner } from '../spec/bot/support.js';
+import { owner } from '../spec/bot/botUsers.js';
 import { TelegramRecorder, TelegramServer } from '../spec/support/telegramRecorder.js';
 
 /** What the child prints as its last stdout line. */

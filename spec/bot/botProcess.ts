@@ -9,7 +9,7 @@ import type { JobSettings } from '../../src/bot/jobRun.js';
 import type { ManifestData } from '../../src/state/manifest.js';
 import { bigFileThreshold } from '../../src/sinks/telegram/uploadFile.js';
 import { TelegramRecorder } from '../support/telegramRecorder.js';
-import { owner, testSettings } from './support.js';
+import { owner, testSettings } from './botUsers.js';
 import { loadTelegram, saveTelegram } from './telegramFile.js';
 
 /**

@@ -1,20 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Api, helpers } from 'telegram';
 import { _handleUpdate } from 'telegram/client/updates.js';
+import { vi } from 'vitest';
 import { type Bot, startBot, type BotOptions } from '../../src/bot/bot.js';
 import type { JobSettings } from '../../src/bot/jobRun.js';
 import type { DiskSpaceProbe } from '../../src/freeSpace.js';
 import { type StoredDocument, type StoredText, TelegramRecorder, TelegramServer } from '../support/telegramRecorder.js';
 
+import { owner, stranger, testSettings } from './botUsers.js';
+
+export { owner, stranger, testSettings };
+
 const long = (value: string | number) => helpers.returnBigInt(value);
-
-/** The bot's owner, as Telegram describes them in the updates it sends. */
-export const owner = new Api.User({ id: long(4242), accessHash: long(99), firstName: 'Owner', username: 'owner' });
-/** Someone who found the bot and is not allowed to use it. */
-export const stranger = new Api.User({ id: long(6666), accessHash: long(13), firstName: 'Stranger' });
-
-/** Settings that keep tests quick: no real free-space threshold, no real retry waits. */
-export const testSettings: JobSettings = { albumSize: 10, minFree: 1_000_000, recheckEvery: 30_000, attempts: 3, backoff: 1, split: false };
 
 /** A bot over the recorder, and how a test talks to it as a Telegram user would. */
 export interface BotHarness {
@@ -39,11 +35,11 @@ export interface BotHarness {
 
 /** Polls until `check` returns something, or fails after `timeout` milliseconds naming `what`. */
 export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeout = 15_000): Promise<T> {
-  for (const start = Date.now(); Date.now() - start < timeout; await sleep(10)) {
+  return vi.waitFor(async () => {
     const found = await check();
-    if (found) return found;
-  }
-  throw new Error(`timed out waiting for ${what}`);
+    if (!found) throw new Error(`timed out waiting for ${what}`);
+    return found;
+  }, { timeout, interval: 10 });
 }
 
 /**
@@ -71,8 +67,8 @@ export async function startTestBot(
     mediaWindow: options.mediaWindow ?? 150,
     log: (event, fields = {}) => logs.push({ event, fields }),
     wait: async () => {},
-    ...(options.probe ? { probe: options.probe } : {}),
-    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    probe: options.probe,
+    scheduler: options.scheduler,
   });
 
   const deliver = (from: Api.User, message: Partial<ConstructorParameters<typeof Api.Message>[0]>, id = server.newId()) => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type HttpServer, startHttpServer } from '../support/httpServer.js';
 import { startCli } from '../resume/cliProcess.js';
 import { runCli, sendArgs } from '../support/runCli.js';
@@ -53,7 +53,7 @@ describe('unspool send <http(s) address>', () => {
     // the run waits there, after the archive is open.
     server.fault({ status: 503, headers: { 'Retry-After': '30' } }, (request) => request.range === 'bytes=0-29', 1);
     const cli = startCli(sendArgs(server.url('/files/photos.zip?token=secret'), workspace.out, workspace.state));
-    for (let waited = 0; !server.log.some((request) => request.status === 503) && waited < 15_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await vi.waitFor(() => expect(server.log.some((request) => request.status === 503)).toBe(true), { timeout: 15_000, interval: 20 });
     cli.kill('SIGINT');
     const exit = await cli.exited;
     expect(exit.code).toBe(130);

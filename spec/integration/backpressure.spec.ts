@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { filter, firstValueFrom, from, take, tap } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { send } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import type { Sink } from '../../src/sinks/sink.js';
@@ -36,11 +36,9 @@ async function patientSink(out: string, state: string) {
 
 /** Waits until a stopped run has let go of its lock and temp folder (its clean-up is not awaited). */
 async function settled(state: string): Promise<void> {
-  for (let tries = 0; tries < 100; tries++) {
-    if ((await readdir(join(state, 'locks'))).length === 0 && (await filesUnder(join(state, 'tmp'))).length === 0) return;
-    await sleep(20);
-  }
-  throw new Error('the stopped run did not clean up within 2 s');
+  await vi.waitFor(async () => {
+    if ((await readdir(join(state, 'locks'))).length > 0 || (await filesUnder(join(state, 'tmp'))).length > 0) throw new Error('the stopped run did not clean up within 2 s');
+  }, { timeout: 2_000, interval: 20 });
 }
 
 describe('backpressure through the whole pipeline', () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BehaviorSubject, lastValueFrom, tap } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { send } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import type { Sink } from '../../src/sinks/sink.js';
@@ -22,13 +22,11 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 const files = [...range(1, 3).map(doc), ...range(1, 12).map(photo), doc(4), doc(5)];
 const names = (list: readonly { name: string }[]) => list.map((file) => file.name);
 
-/** Polls until `done` holds, for at most 5 s. */
+/** Waits until `done` holds, for at most 5 s. */
 async function until(what: string, done: () => boolean): Promise<void> {
-  for (let tries = 0; tries < 250; tries++) {
-    if (done()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting until ${what}`);
+  await vi.waitFor(() => {
+    if (!done()) throw new Error(`timed out waiting until ${what}`);
+  }, { timeout: 5_000, interval: 20 });
 }
 
 describe('pausing and resuming a run, as the bot does', () => {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { vi } from 'vitest';
 import { cliPath } from '../support/runCli.js';
 
 /** How a CLI process ended. */
@@ -103,11 +103,9 @@ export async function albumFolderCount(out: string): Promise<number> {
  * @throws Error after `timeout` milliseconds (default 20 000).
  */
 export async function waitForAlbums(cli: CliProcess, out: string, count: number, timeout = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeout;
-  while (cli.running()) {
+  return vi.waitFor(async () => {
+    if (!cli.running()) return false;
     if ((await albumFolderCount(out)) >= count) return cli.running();
-    if (Date.now() > deadline) throw new Error(`no ${count} album folders in ${out} after ${timeout} ms`);
-    await sleep(3);
-  }
-  return false;
+    throw new Error(`no ${count} album folders in ${out} after ${timeout} ms`);
+  }, { timeout, interval: 3 });
 }

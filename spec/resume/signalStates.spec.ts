@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadTelegram, partsLogOf } from '../bot/telegramFile.js';
 import { type HttpServer, startHttpServer } from '../support/httpServer.js';
 import { runCli, sendArgs } from '../support/runCli.js';
@@ -30,12 +30,14 @@ const signals = [
 ] as [NodeJS.Signals, number][];
 const telegramChild = resolve('dist', 'spec', 'resume', 'telegramSendCommand.js');
 
-/** Polls until `condition` holds, failing after 20 s with what the process wrote. */
+/** Waits until `condition` holds, failing after 20 s, or as soon as the run ends, with what the process wrote. */
 async function until(cli: CliProcess, condition: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 20_000; !condition(); await sleep(10)) {
-    if (!cli.running()) throw new Error(`the run ended before ${what}: ${JSON.stringify(cli.output())}`);
-    if (Date.now() > deadline) throw new Error(`no ${what} after 20 s: ${JSON.stringify(cli.output())}`);
-  }
+  const held = await vi.waitFor(() => {
+    if (condition()) return true;
+    if (!cli.running()) return false;
+    throw new Error(`no ${what} after 20 s: ${JSON.stringify(cli.output())}`);
+  }, { timeout: 20_000, interval: 10 });
+  if (!held) throw new Error(`the run ended before ${what}: ${JSON.stringify(cli.output())}`);
 }
 
 /** Sends `signal` and waits for the process to end: how it ended, and the milliseconds it took. */

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { vi } from 'vitest';
 import type { ManifestData } from '../../src/state/manifest.js';
 import type { AlbumJson } from '../../src/sinks/dirSink.js';
 import { sha256 } from './sampleBytes.js';
@@ -106,9 +106,7 @@ export function manifestOnDisk(state: string): ManifestData {
  * A run stopped through its signal has let go once it completes (`runSendUntil`).
  */
 export async function lockReleased(state: string): Promise<void> {
-  for (let tries = 0; tries < 200; tries++) {
-    if ((await readdir(join(state, 'locks')).catch(() => [])).length === 0) return;
-    await sleep(10);
-  }
-  throw new Error('the stopped run never released its lock');
+  await vi.waitFor(async () => {
+    if ((await readdir(join(state, 'locks')).catch(() => [])).length > 0) throw new Error('the stopped run never released its lock');
+  }, { timeout: 2_000, interval: 10 });
 }

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api } from 'telegram';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { send } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { openTelegramArchive } from '../../src/sources/telegram/openTelegramArchive.js';
@@ -51,7 +51,7 @@ describe('a run reading a zip posted in a Telegram chat, stopped in a flood wait
         open: (archive) => openTelegramArchive(archive, archive, { state: workspace.state, connect: async () => connection, signal: stop.signal }),
       }).subscribe({ next: (step) => steps.push(step), error: reject, complete: resolve });
     });
-    while (!waiting()) await sleep(5);
+    await vi.waitFor(() => expect(waiting()).toBe(true), { timeout: 5_000, interval: 5 });
     await sleep(20);
     const start = performance.now();
     stop.abort();

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { type TorboxClient, torboxClient, torboxClientFromEnv } from '../../src/sources/torbox/torboxClient.js';
 import { TorboxError } from '../../src/sources/torbox/torboxError.js';
@@ -133,7 +133,7 @@ describe('torboxClient', () => {
     const realClient = torboxClient({ apiKey: fake.key, apiBase: fake.apiBase });
     const stop = new AbortController();
     const call = realClient.describe(torrent, stop.signal);
-    while (fake.calls('torrents/mylist').length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await vi.waitFor(() => expect(fake.calls('torrents/mylist')).not.toHaveLength(0), { timeout: 5_000, interval: 5 });
     const start = performance.now();
     stop.abort();
     const error = await failure(call);
