@@ -29,7 +29,7 @@ async function runOne(archive: string, cacheDir: string, timeWrapper: string | u
     peakTempBytes = Math.max(peakTempBytes, (await diskUsage(join(state, 'tmp'))).bytes);
   };
   try {
-    const measurement = await measure({ command: process.execPath, args: [child, archive, state] }, { onTick, ...(timeWrapper ? { timeWrapper } : {}) });
+    const measurement = await measure({ command: process.execPath, args: [child, archive, state] }, { onTick, timeWrapper });
     // gramjs writes lines of its own to stdout; the child's result is the last JSON line.
     const last = measurement.stdout.trimEnd().split('\n').reverse().find((line) => line.startsWith('{'));
     const result =

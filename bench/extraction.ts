@@ -50,7 +50,7 @@ async function runOne(competitor: Competitor, program: string, fixtures: Fixture
   const archive = competitor.archive === 'zip' ? fixtures.zip : fixtures.tgz;
   try {
     const command = competitor.command(program, archive, out, state);
-    const measurement = await measure(command, { ...(onTick ? { onTick } : {}), ...(timeWrapper ? { timeWrapper } : {}) });
+    const measurement = await measure(command, { onTick, timeWrapper });
     if (!competitor.unspool) return { measurement, out: await diskUsage(out) };
     const albums = await albumFolders(out);
     const files = albums.reduce((sum, album) => sum + album.entries.length, 0);

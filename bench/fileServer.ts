@@ -12,7 +12,7 @@ export interface FileServerConfig {
    * server is one that knows nothing of ranges: every GET gets the whole file with 200
    * (`Accept-Ranges: none`). Default: true.
    */
-  ranges?: boolean;
+  ranges?: boolean | undefined;
 }
 
 /** One request as the server saw and answered it. */

@@ -99,7 +99,7 @@ async function runOne(
     const startedAt = epochMs();
     const measurement = await measure(
       { command: process.execPath, args: [unspoolCli, ...unspoolSendArgs(archive, out, state)] },
-      { onTick, ...(timeWrapper ? { timeWrapper } : {}) },
+      { onTick, timeWrapper },
     );
     const served = await server.reset();
     return {

@@ -18,11 +18,11 @@ export interface MeasureConfig {
    * Called about every 10 ms with the milliseconds since the spawn, never twice at once (for
    * polling folders). Returning `true` stops the process with SIGTERM. Default: none.
    */
-  onTick?: (elapsedMs: number) => boolean | void | Promise<boolean | void>;
+  onTick?: ((elapsedMs: number) => boolean | void | Promise<boolean | void>) | undefined;
   /** Wrap the command in GNU time (`/usr/bin/time`) for CPU time and a second reading of peak RSS. Default: none. */
-  timeWrapper?: string;
+  timeWrapper?: string | undefined;
   /** Kill the process (SIGKILL) after this many milliseconds. Default: 600 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** What one run of a command took. */

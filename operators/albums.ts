@@ -6,17 +6,17 @@ import type { AlbumGroup, Step, TempFile } from '../src/step.js';
 /** Options of {@link albums}. */
 export interface AlbumsConfig {
   /** Most files in one album, 2 to 10 (Telegram's limit is 10). Default: 10. */
-  size?: number;
+  size?: number | undefined;
   /** Generates album ids. Default: 16 random hex digits. */
-  albumId?: () => string;
+  albumId?: (() => string) | undefined;
   /** Which album group a file joins. Default: {@link groupOf} on its media type. */
-  group?: (file: TempFile) => AlbumGroup;
+  group?: ((file: TempFile) => AlbumGroup) | undefined;
   /**
    * Albums decided by an earlier run that did not see them confirmed, by album id: they are formed
    * again from the same entries under the same id, whatever the grouping would say now. Default:
    * none.
    */
-  planned?: ReadonlyMap<string, PlannedAlbum>;
+  planned?: ReadonlyMap<string, PlannedAlbum> | undefined;
 }
 
 /** An album an earlier run formed and handed to the sink, to be formed again the same way. */

@@ -20,9 +20,9 @@ export interface CheckpointConfig {
   /** The manifest to record into. */
   manifest: Manifest;
   /** Writes the manifest out. Default: `manifest.save()` (atomic and durable). */
-  save?: () => ObservableInput<unknown>;
+  save?: (() => ObservableInput<unknown>) | undefined;
   /** Appends a delivered album and its receipt to the journal. Default: `manifest.logDelivered`. */
-  log?: (id: string, entries: readonly number[], receipt: Receipt) => ObservableInput<unknown>;
+  log?: ((id: string, entries: readonly number[], receipt: Receipt) => ObservableInput<unknown>) | undefined;
 }
 
 /**

@@ -28,19 +28,19 @@ export interface DeliverConfig {
   /** Where albums go. */
   sink: Sink;
   /** Attempts per album, the first included. Default: 3. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** Delay before the second attempt, in milliseconds; it doubles for each further one. Default: 1 000. */
-  backoff?: number;
+  backoff?: number | undefined;
   /** Longest delay between attempts, in milliseconds. Default: 60 000. */
-  maxBackoff?: number;
+  maxBackoff?: number | undefined;
   /** Source of jitter in [0, 1): each delay is scaled by 0.5 + random(). Default: `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Scheduler for the delays. Default: `asyncScheduler`. */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
   /** Deletes an album's temp files once it is done with. Default: `rm` of each file. */
-  discard?: (album: Album) => ObservableInput<unknown>;
+  discard?: ((album: Album) => ObservableInput<unknown>) | undefined;
   /** Passed to the sink with every album: the archive's name, upload progress. */
-  context?: DeliveryContext;
+  context?: DeliveryContext | undefined;
 }
 
 /** One attempt: the sink's answer, with the attempt aborted if the subscriber leaves early. */

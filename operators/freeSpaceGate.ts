@@ -34,24 +34,24 @@ export interface FreeSpaceGateConfig {
   /** A folder on the file system to watch: the temp folder, where entries are written. */
   folder: string;
   /** Bytes that must stay free after the entry is written. Default: 3 GB (3 000 000 000). */
-  minFree?: number;
+  minFree?: number | undefined;
   /** Milliseconds between checks while paused. Default: 30 000. */
-  recheckEvery?: number;
+  recheckEvery?: number | undefined;
   /**
    * Milliseconds for which one probe answer is trusted, with the sizes of the entries let through
    * since then subtracted from it. Spares a `df` per entry in archives of many small files.
    * Default: 1 000; 0 probes before every entry.
    */
-  probeTtl?: number;
+  probeTtl?: number | undefined;
   /** How free space is measured. Default: `check-disk-space`. */
-  probe?: DiskSpaceProbe;
+  probe?: DiskSpaceProbe | undefined;
   /** Scheduler for the re-check timer and the probe's age. Default: `asyncScheduler`. */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
   /**
    * Shared with the gates of other pipelines writing to the same file system (`--jobs N`), so that
    * together they cannot push it below `minFree`. Default: none, the gate counts only its own bytes.
    */
-  ledger?: SpaceLedger;
+  ledger?: SpaceLedger | undefined;
 }
 
 /** Thrown inside the gate to make `retry` wait and probe again; never leaves the operator. */

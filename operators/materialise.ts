@@ -7,6 +7,7 @@ import type { Entry } from '../src/entry.js';
 import { describeError, EntryError, TruncatedError, UnreachableError } from '../src/errors.js';
 import { refineMediaType } from '../src/mediaType.js';
 import type { ReadFailReason, SkipReason } from '../src/reasons.js';
+import type { Settled } from '../src/settled.js';
 import type { Step, TempFile } from '../src/step.js';
 
 /** Options of {@link materialise}. */
@@ -14,18 +15,18 @@ export interface MaterialiseConfig {
   /** The temp folder (`<state>/tmp`); it must exist. */
   tmpDir: string;
   /** Entries larger than this are skipped with reason `too-large`. Default: no limit. */
-  maxEntrySize?: number;
+  maxEntrySize?: number | undefined;
   /**
    * Zip-bomb guard: an entry whose size is over `bombRatio` times its compressed size, and over
    * `bombMinSize`, is refused with reason `bomb`. Default: 100.
    */
-  bombRatio?: number;
+  bombRatio?: number | undefined;
   /** Sizes up to this are never called a bomb. Default: 64 MiB. */
-  bombMinSize?: number;
+  bombMinSize?: number | undefined;
   /** Generates temp file names. Default: 16 random hex digits plus `.part`. */
-  tempName?: () => string;
+  tempName?: (() => string) | undefined;
   /** Told of each chunk written, with its length: a sign of life for a stall watchdog. Default: none. */
-  onWrite?: (bytes: number) => void;
+  onWrite?: ((bytes: number) => void) | undefined;
 }
 
 type Outcome = Extract<Step, { kind: 'skipped' | 'failed' }>;
@@ -34,7 +35,7 @@ type Failed = Extract<Step, { kind: 'failed' }>;
 const skip = (entry: Entry, reason: SkipReason, detail: string): Outcome => ({ kind: 'skipped', entry, reason, detail });
 
 /** Why an entry is not written at all, judged from its headers alone. */
-function refusal(entry: Entry, config: Required<Omit<MaterialiseConfig, 'tempName' | 'onWrite'>>): Outcome | undefined {
+function refusal(entry: Entry, config: Settled<Omit<MaterialiseConfig, 'tempName' | 'onWrite'>>): Outcome | undefined {
   switch (entry.kind) {
     case 'directory':
       return skip(entry, 'directory', 'a directory');

@@ -7,7 +7,7 @@ export interface RecordAlbumConfig {
   /** The manifest to record into. */
   manifest: Manifest;
   /** Writes the manifest out. Default: `manifest.save()` (atomic and durable). */
-  save?: () => ObservableInput<unknown>;
+  save?: (() => ObservableInput<unknown>) | undefined;
 }
 
 /**

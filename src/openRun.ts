@@ -92,8 +92,8 @@ async function openRun(path: string, options: SendOptions, signal: AbortSignal):
           downloads: join(state, 'downloads'),
           room,
           state,
-          ...(options.http ? { http: options.http } : {}),
-          ...(options.connectTelegram ? { connectTelegram: options.connectTelegram } : {}),
+          http: options.http,
+          connectTelegram: options.connectTelegram,
           signal,
         });
     const manifest = await loadManifest(paths.manifest, archive, path, options);

@@ -55,7 +55,7 @@ function deliveryContext(archive: Archive, manifest: Manifest, activity: RunActi
   const uploads = manifestUploads(manifest);
   return {
     archive: archive.name,
-    ...(archive.entryCount !== undefined ? { total: archive.entryCount } : {}),
+    total: archive.entryCount,
     uploads: {
       ...uploads,
       put(key, record) {

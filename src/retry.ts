@@ -28,25 +28,25 @@ export interface RetryConfig {
   /** Says whether a failure may be tried again, and how. */
   readonly classify: (error: unknown) => Verdict;
   /** Failures in a row after which a retryable error is given up. Default: 5. */
-  readonly attempts?: number;
+  readonly attempts?: number | undefined;
   /** The first wait in milliseconds, doubling with each failure in a row. Default: 1 000. */
-  readonly backoff?: number;
+  readonly backoff?: number | undefined;
   /**
    * Milliseconds to keep trying past `attempts` while the failures are `offline`, counted from the
    * first of them in a row. Default: 0 (only `attempts` count).
    */
-  readonly networkWait?: number;
+  readonly networkWait?: number | undefined;
   /** The longest backoff between two offline failures (a `Retry-After` is waited in full). Default: 30 000. */
-  readonly maxOfflineBackoff?: number;
+  readonly maxOfflineBackoff?: number | undefined;
   /** How to wait between attempts. Default: {@link realWait}. */
-  readonly wait?: Wait;
+  readonly wait?: Wait | undefined;
   /**
    * The error thrown when a retryable one runs out of attempts (and of network wait). Default: the
    * error itself.
    */
-  readonly giveUp?: (error: unknown, exhausted: Exhausted) => unknown;
+  readonly giveUp?: ((error: unknown, exhausted: Exhausted) => unknown) | undefined;
   /** The clock the network wait is measured with. Default: `Date.now`. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 /** Counts failures in a row, and waits between attempts. See {@link retryBudget}. */

@@ -72,14 +72,14 @@ export interface Stall {
 /** Options of {@link watchStall}. */
 export interface WatchStallConfig {
   /** Milliseconds without progress that make a stall. Default: 60 000. */
-  readonly after?: number;
+  readonly after?: number | undefined;
   /** Milliseconds between looks. Default: 5 000. */
-  readonly checkEvery?: number;
+  readonly checkEvery?: number | undefined;
   /**
    * Whether the run waits on purpose somewhere the activity cannot see (a flood wait, the network
    * gone): then nothing is reported. Default: never.
    */
-  readonly excused?: () => boolean;
+  readonly excused?: (() => boolean) | undefined;
 }
 
 /**

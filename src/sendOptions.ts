@@ -14,19 +14,19 @@ export interface SendOptions {
   /** The state folder: manifests and temp files live here. */
   state: string;
   /** Most files per album, 2 to 10. Default: 10. */
-  albumSize?: number;
+  albumSize?: number | undefined;
   /** Bytes to keep free on the state folder's file system. Default: 3 GB. */
-  minFree?: number;
+  minFree?: number | undefined;
   /** Milliseconds between free-space checks while paused. Default: 30 000. */
-  recheckEvery?: number;
+  recheckEvery?: number | undefined;
   /** Attempts per album. Default: 3. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** First retry delay in milliseconds, doubling. Default: 1 000. */
-  backoff?: number;
+  backoff?: number | undefined;
   /** Entries over this many bytes are skipped as `too-large`. Default: the sink's limit, if any. */
-  maxEntrySize?: number;
+  maxEntrySize?: number | undefined;
   /** Attempt entries that failed in an earlier run again. Default: false. */
-  retryFailed?: boolean;
+  retryFailed?: boolean | undefined;
   /**
    * The password of a zip with traditional encryption ("ZipCrypto"): its encrypted entries are
    * decrypted as they stream, and entries that an earlier run skipped as `encrypted` or failed as
@@ -34,40 +34,40 @@ export interface SendOptions {
    * in memory only: never logged, never written to the manifest. AES-encrypted entries are
    * skipped as `encrypted-aes` whatever the password. Default: none.
    */
-  password?: string;
+  password?: string | undefined;
   /** Forget what earlier runs did and start over. Default: false. */
-  restart?: boolean;
+  restart?: boolean | undefined;
   /** How free space is measured. Default: `check-disk-space`. */
-  probe?: DiskSpaceProbe;
+  probe?: DiskSpaceProbe | undefined;
   /** Scheduler for waits (free space, retries). Default: `asyncScheduler`. */
-  scheduler?: SchedulerLike;
+  scheduler?: SchedulerLike | undefined;
   /**
    * Pauses the run while true (the bot's /pause and /resume): the next entry waits unread, and the
    * files already waiting go out as albums first, so a paused run keeps nothing in its temp folder.
    * Default: never paused.
    */
-  paused?: Observable<boolean>;
+  paused?: Observable<boolean> | undefined;
   /**
    * Shared by every run at once on one disk (`--jobs N`; one `spaceLedger()` per process), so that
    * together they cannot push free space below `minFree`. Default: none, each run counts its own.
    */
-  ledger?: SpaceLedger;
+  ledger?: SpaceLedger | undefined;
   /** For an `http(s)` archive: attempts, backoff and the wait between HTTP retries, the redirect cap. */
-  http?: HttpSourceConfig;
+  http?: HttpSourceConfig | undefined;
   /**
    * How the archive is opened, given `path`. Default: `openArchive`, with the downloads folder,
    * free space, HTTP settings and state folder of these options. Tests pass a reader of their own
    * (a Telegram document over a recorded client, say).
    */
-  open?: (path: string) => Promise<Archive>;
+  open?: ((path: string) => Promise<Archive>) | undefined;
   /**
    * For a `tg:` archive: how to get a logged-in connection. Default: log in with the settings in
    * the environment or `<state>/config.env`. The bot passes its own, so it reads over the one
    * connection it already has.
    */
-  connectTelegram?: () => Promise<TelegramConnection>;
+  connectTelegram?: (() => Promise<TelegramConnection>) | undefined;
   /** The archive as shown in messages and manifests. Default: `path`, an address redacted. */
-  name?: string;
+  name?: string | undefined;
   /**
    * Stops the run when it aborts (the CLI's SIGINT and SIGTERM): every read, retry and wait ends,
    * the album on its way is abandoned and its temp files deleted, the manifest is saved as it
@@ -76,11 +76,11 @@ export interface SendOptions {
    * opening's requests and waits too. Unsubscribing does the same clean-up (without the save)
    * without it being waited for. Default: never stopped.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Kept up to date with the stage the run is at and its last sign of life (bytes written, parts
    * uploaded), for a stall watchdog (`watchStall`) or a last word when the process's event loop
    * empties before the run ends. Default: one of its own, unseen.
    */
-  activity?: RunActivity;
+  activity?: RunActivity | undefined;
 }

@@ -70,7 +70,7 @@ interface Outcome {
   readonly failed?: Readonly<Record<string, FailedEntry>>;
 }
 
-const unreadable = (detail: RegExp): Outcome['failed'] => ({ [wholeArchive]: { reason: 'unreadable', detail } });
+const unreadable = (detail: RegExp): NonNullable<Outcome['failed']> => ({ [wholeArchive]: { reason: 'unreadable', detail } });
 
 /**
  * The expected outcome of each broken archive, by its path in the corpus. Entries whose names are

@@ -63,7 +63,7 @@ process.exitCode = await sendCommand(plan.archive, options, async (_to, settings
     client: recorder.client,
     peer: new Api.InputPeerSelf(),
     chat: 'me',
-    ...(settings.onFloodWait ? { onFloodWait: settings.onFloodWait } : {}),
+    onFloodWait: settings.onFloodWait,
     ...(plan.closeHangs ? { disconnect: () => new Promise<void>(() => {}) } : {}),
   }),
 );

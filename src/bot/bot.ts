@@ -39,15 +39,15 @@ export interface BotOptions {
   readonly access: BotAccess;
   readonly settings: JobSettings;
   /** Jobs run at once. Default: 1. */
-  readonly jobs?: number;
+  readonly jobs?: number | undefined;
   /** Milliseconds between edits of a live `/status` message. Default: 5 000. */
-  readonly statusEvery?: number;
+  readonly statusEvery?: number | undefined;
   /** Milliseconds to wait for more plain media before passing it on. Default: 3 000. */
-  readonly mediaWindow?: number;
-  readonly log?: BotLog;
-  readonly probe?: DiskSpaceProbe;
-  readonly scheduler?: SchedulerLike;
-  readonly wait?: Wait;
+  readonly mediaWindow?: number | undefined;
+  readonly log?: BotLog | undefined;
+  readonly probe?: DiskSpaceProbe | undefined;
+  readonly scheduler?: SchedulerLike | undefined;
+  readonly wait?: Wait | undefined;
 }
 
 /** A running bot. */
@@ -81,7 +81,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const scratch = join(state, 'bot', 'scratch');
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
-  const chat: BotChat = botChat({ client: connection.client, scratch, ...(options.wait ? { wait: options.wait } : {}) });
+  const chat: BotChat = botChat({ client: connection.client, scratch, wait: options.wait });
   const paused = new BehaviorSubject(queue.paused);
   const ledger = spaceLedger();
   /** Passwords and signed links, by job: in memory only, gone with the process. */
@@ -97,8 +97,8 @@ export async function startBot(options: BotOptions): Promise<Bot> {
 
   const relay = mediaRelay({
     client: connection.client,
-    ...(options.mediaWindow !== undefined ? { window: options.mediaWindow } : {}),
-    ...(options.wait ? { wait: options.wait } : {}),
+    window: options.mediaWindow,
+    wait: options.wait,
     onFailure: (from, count, reason) => void say(from, `Could not pass on ${count} file${count === 1 ? '' : 's'}: ${reason}`),
     onSent: (from, count) => log('relayed', { chat: chatIdOf(from), files: count }),
   });
@@ -109,9 +109,9 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     settings,
     paused,
     ledger,
-    ...(options.probe ? { probe: options.probe } : {}),
-    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-    ...(options.wait ? { wait: options.wait } : {}),
+    probe: options.probe,
+    scheduler: options.scheduler,
+    wait: options.wait,
     onFloodWait: (seconds: number, request: string) => log('flood-wait', { seconds, request }),
     onStall: (job: number, stall: Stall) => log('stalled', { job, where: stall.where, idleFor: stall.idleFor }),
   };

@@ -30,8 +30,8 @@ export interface BotChatOptions {
   readonly client: TelegramClient;
   /** A folder for the text files of {@link BotChat.sendText}, deleted once sent. */
   readonly scratch: string;
-  readonly wait?: Wait;
-  readonly onFloodWait?: FloodWaitListener;
+  readonly wait?: Wait | undefined;
+  readonly onFloodWait?: FloodWaitListener | undefined;
 }
 
 function randomId(): Api.long {

@@ -74,6 +74,9 @@ export interface Job {
   error?: string;
 }
 
+/** A change to a {@link Job}: the properties to set, and those given as `undefined` to remove. */
+export type JobChange = { [K in keyof Job]?: Job[K] | undefined };
+
 /** Whether a job is over: it will not run again unless `/retry` says so. */
 export function isFinished(job: Job): boolean {
   return job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurably } from '../state/durableFile.js';
 import { ConfigError, describeError } from '../errors.js';
-import { isFinished, type Job } from './job.js';
+import { isFinished, type Job, type JobChange } from './job.js';
 
 /** The queue file's format version this build writes and reads. */
 export const queueVersion = 1;
@@ -87,8 +87,8 @@ export class JobQueue {
     return added;
   }
 
-  /** Changes a job and saves. */
-  async update(job: Job, change: Partial<Job>): Promise<void> {
+  /** Changes a job and saves; a property given as `undefined` is removed. */
+  async update(job: Job, change: JobChange): Promise<void> {
     Object.assign(job, change);
     for (const [key, value] of Object.entries(change)) {
       if (value === undefined) delete (job as unknown as Record<string, unknown>)[key];

@@ -28,9 +28,9 @@ export interface JobSettings {
   /** Attempts per album. */
   readonly attempts: number;
   /** First retry delay in milliseconds, doubling. Default: 1 000. */
-  readonly backoff?: number;
+  readonly backoff?: number | undefined;
   /** Caption template. */
-  readonly caption?: string;
+  readonly caption?: string | undefined;
   /** Send files over the upload limit in pieces. */
   readonly split: boolean;
 }
@@ -45,13 +45,13 @@ export interface JobRunContext {
   readonly paused: Observable<boolean>;
   /** Shared by the jobs running at once, so that together they keep `minFree` free. */
   readonly ledger: SpaceLedger;
-  readonly probe?: DiskSpaceProbe;
-  readonly scheduler?: SchedulerLike;
+  readonly probe?: DiskSpaceProbe | undefined;
+  readonly scheduler?: SchedulerLike | undefined;
   /** How the sink waits out flood limits. */
-  readonly wait?: Wait;
-  readonly onFloodWait?: FloodWaitListener;
+  readonly wait?: Wait | undefined;
+  readonly onFloodWait?: FloodWaitListener | undefined;
   /** Told when a job's run has made no progress for a minute while waiting for nothing known. */
-  readonly onStall?: (job: number, stall: Stall) => void;
+  readonly onStall?: ((job: number, stall: Stall) => void) | undefined;
 }
 
 /** How a run of a job ended. */
@@ -86,9 +86,9 @@ async function openJobSink(job: Job, context: JobRunContext): Promise<Sink> {
     client,
     peer,
     chat: job.to ?? 'this chat',
-    ...(context.settings.caption !== undefined ? { caption: context.settings.caption } : {}),
-    ...(context.wait ? { wait: context.wait } : {}),
-    ...(context.onFloodWait ? { onFloodWait: context.onFloodWait } : {}),
+    caption: context.settings.caption,
+    wait: context.wait,
+    onFloodWait: context.onFloodWait,
     maxFileSize: premium ? premiumUploadLimit : uploadLimit,
     split: context.settings.split,
   });
@@ -158,14 +158,14 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
       minFree: context.settings.minFree,
       recheckEvery: context.settings.recheckEvery,
       attempts: context.settings.attempts,
-      ...(context.settings.backoff !== undefined ? { backoff: context.settings.backoff } : {}),
+      backoff: context.settings.backoff,
       retryFailed: job.retryFailed ?? false,
       restart: job.again ?? false,
       paused: context.paused,
       ledger: context.ledger,
-      ...(password !== undefined ? { password } : {}),
-      ...(context.probe ? { probe: context.probe } : {}),
-      ...(context.scheduler ? { scheduler: context.scheduler } : {}),
+      password,
+      probe: context.probe,
+      scheduler: context.scheduler,
       activity,
       // The bot waits for the network without end, for an archive's server as for Telegram.
       http: { networkWait: Infinity },

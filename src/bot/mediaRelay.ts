@@ -13,12 +13,12 @@ import type { ChatRef } from './job.js';
 export interface MediaRelayOptions {
   readonly client: TelegramClient;
   /** Milliseconds to wait after a file for more, so that files sent together go out together. Default: 3 000. */
-  readonly window?: number;
-  readonly wait?: Wait;
+  readonly window?: number | undefined;
+  readonly wait?: Wait | undefined;
   /** Told when files could not be passed on, with the chat they came from. */
   readonly onFailure: (chat: ChatRef, count: number, reason: string) => void;
   /** Told when files went out. */
-  readonly onSent?: (chat: ChatRef, count: number) => void;
+  readonly onSent?: ((chat: ChatRef, count: number) => void) | undefined;
 }
 
 /** Files waiting to go out from one chat to one destination. */

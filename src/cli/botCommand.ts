@@ -14,7 +14,7 @@ export interface BotCommandOptions {
   recheckEvery: number;
   retries: number;
   jobs: number;
-  caption?: string;
+  caption?: string | undefined;
   split: boolean;
   statusEvery: number;
   verbose: boolean;
@@ -76,7 +76,7 @@ export async function botCommand(options: BotCommandOptions): Promise<number> {
       minFree: options.minFree,
       recheckEvery: options.recheckEvery * 1000,
       attempts: options.retries + 1,
-      ...(options.caption !== undefined ? { caption: options.caption } : {}),
+      caption: options.caption,
       split: options.split,
     },
   });

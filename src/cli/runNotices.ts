@@ -16,9 +16,9 @@ export interface RunNoticesOptions {
   /** Milliseconds to wait for Telegram when it is out of reach (`--network-wait`). */
   readonly networkWait: number;
   /** Milliseconds without progress that make a stall notice. Default: 60 000. */
-  readonly stallAfter?: number;
+  readonly stallAfter?: number | undefined;
   /** Where notices go. Default: stderr. */
-  readonly write?: (line: string) => void;
+  readonly write?: ((line: string) => void) | undefined;
 }
 
 /** What a run of `unspool send` hands to the sink, the source and the pipeline to be heard. */

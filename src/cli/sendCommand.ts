@@ -15,16 +15,16 @@ import { formatBytes } from '../size.js';
 export interface SendCommandOptions {
   to: string;
   state: string;
-  caption?: string;
-  split?: boolean;
+  caption?: string | undefined;
+  split?: boolean | undefined;
   albumSize: number;
   minFree: number;
   recheckEvery: number;
   retries: number;
-  maxEntrySize?: number;
+  maxEntrySize?: number | undefined;
   retryFailed: boolean;
   /** From `--password` or `UNSPOOL_ZIP_PASSWORD`; handed to the pipeline and nowhere else. */
-  password?: string;
+  password?: string | undefined;
   restart: boolean;
   json: boolean;
   verbose: boolean;
@@ -168,7 +168,7 @@ export async function sendCommand(archive: string, options: SendCommandOptions, 
   async function run(): Promise<number> {
     const opening = open(options.to, {
       state: options.state,
-      ...(options.caption !== undefined ? { caption: options.caption } : {}),
+      caption: options.caption,
       split: options.split ?? false,
       onFloodWait: notices.onFloodWait,
       network: notices.network,

@@ -9,13 +9,13 @@ export interface OpenSinkOptions {
   /** The state folder, where Telegram's `config.env` may be. */
   readonly state: string;
   /** Caption template for Telegram. */
-  readonly caption?: string;
+  readonly caption?: string | undefined;
   /** Send files over Telegram's limit in pieces. */
-  readonly split?: boolean;
+  readonly split?: boolean | undefined;
   /** Told when Telegram asks to wait. */
-  readonly onFloodWait?: FloodWaitListener;
+  readonly onFloodWait?: FloodWaitListener | undefined;
   /** How long to wait for Telegram when it is out of reach, and who to tell. Default: for good, silently. */
-  readonly network?: TelegramNetworkConfig;
+  readonly network?: TelegramNetworkConfig | undefined;
 }
 
 /**

@@ -51,7 +51,7 @@ export interface DeliveryContext {
   /** The archive as the user named it. */
   readonly archive: string;
   /** Entries in the archive, when the format tells up front (zip). */
-  readonly total?: number;
+  readonly total?: number | undefined;
   /** Upload progress and the sends Telegram answered, which survive a crash. */
   readonly uploads: UploadJournal;
 }

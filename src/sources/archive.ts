@@ -8,13 +8,13 @@ export interface EntriesConfig {
    * Entries for which this returns true are not emitted: a zip does not read them at all, a tar
    * drains them without writing anything. Used to resume. Default: none.
    */
-  skip?: (index: number) => boolean;
+  skip?: ((index: number) => boolean) | undefined;
   /**
    * The password of a zip's entries with traditional encryption ("ZipCrypto"): they are decrypted
    * as they are read. Without it they are emitted as `encrypted: 'no-password'`, and cannot be
    * read. Tar has no encryption and ignores it. Default: none.
    */
-  password?: string;
+  password?: string | undefined;
 }
 
 /** Where an archive read over HTTP comes from, as far as it may be recorded (no secrets). */

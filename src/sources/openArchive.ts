@@ -19,26 +19,26 @@ export interface OpenArchiveOptions {
    * `<state>/downloads`). The copy is deleted by the archive's `close()`. Default:
    * `unspool-downloads` in the system's temp folder.
    */
-  downloads?: string;
+  downloads?: string | undefined;
   /** Retries, waits and redirects of HTTP requests (addresses and Torbox downloads only). */
-  http?: HttpSourceConfig;
+  http?: HttpSourceConfig | undefined;
   /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
-  room?: DownloadRoom;
+  room?: DownloadRoom | undefined;
   /**
    * The state folder, where `config.env` may hold the Telegram settings (`tg:` names only).
    * Default: the current folder.
    */
-  state?: string;
+  state?: string | undefined;
   /**
    * How a `tg:` archive gets a logged-in connection. Default: log in with the settings of the
    * environment or `<state>/config.env`.
    */
-  connectTelegram?: () => Promise<TelegramConnection>;
+  connectTelegram?: (() => Promise<TelegramConnection>) | undefined;
   /**
    * Ends the opening early: its requests, retries and waits (a `Retry-After`, free space for a
    * download) stop, and it rejects. Default: none.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -61,15 +61,15 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
   // Before addresses: a message's t.me link is an address too.
   if (isTelegramDocumentName(path)) {
     const { openTelegramArchive } = await import('./telegram/openTelegramArchive.js');
-    return openTelegramArchive(path, name, { state: options.state ?? '.', ...(options.connectTelegram ? { connect: options.connectTelegram } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    return openTelegramArchive(path, name, { state: options.state ?? '.', connect: options.connectTelegram, signal: options.signal });
   }
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
-    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), http: options.http, room: options.room, signal: options.signal });
   }
   if (isTorboxName(path)) {
     const { openTorboxArchive } = await import('./torbox/openTorboxArchive.js');
-    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), ...(options.http ? { http: options.http } : {}), ...(options.room ? { room: options.room } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), http: options.http, room: options.room, signal: options.signal });
   }
   let format;
   try {

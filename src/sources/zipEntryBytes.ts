@@ -16,7 +16,7 @@ export interface ZipEntryBytesConfig {
   /** The entry's name, for messages. */
   readonly entry: string;
   /** Given for an entry with traditional encryption: its data is decrypted before it is inflated. */
-  readonly password?: string;
+  readonly password?: string | undefined;
 }
 
 /**

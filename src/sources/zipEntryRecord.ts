@@ -28,11 +28,11 @@ export interface ZipEntryRecordConfig {
   /** The archive's size in bytes: an entry whose data would run past it has a `problem`. */
   readonly archiveSize: number;
   /** The entry's name from an Info-ZIP Unicode Path extra field, if it has a valid one. */
-  readonly unicodeName?: string;
+  readonly unicodeName?: string | undefined;
   /** Whether the entry's zip64 extra field is missing or too short for what its header defers to it. */
   readonly zip64Short: boolean;
   /** The password the user gave, if any: it decides between `password` and `no-password`. */
-  readonly password?: string;
+  readonly password?: string | undefined;
 }
 
 const unixFileType = 0o170000;

@@ -28,12 +28,12 @@ export interface OutcomeRecord {
  */
 export interface ResumeConfig {
   /** Attempt entries that failed again (`--retry-failed`). Default: false. */
-  readonly retryFailed?: boolean;
+  readonly retryFailed?: boolean | undefined;
   /**
    * A password is given: attempt again the entries that an earlier run skipped as `encrypted` (it
    * had none) or failed as `wrong-password`. Default: false.
    */
-  readonly password?: boolean;
+  readonly password?: boolean | undefined;
 }
 
 /** Reasons that a password may change: an encrypted entry read without one, or with a wrong one. */

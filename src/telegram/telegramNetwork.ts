@@ -15,16 +15,16 @@ export interface TelegramNetworkConfig {
    * {@link UnreachableError}: the CLI's `--network-wait`. Default: `Infinity` (wait for good, as
    * the bot does).
    */
-  readonly giveUpAfter?: number;
+  readonly giveUpAfter?: number | undefined;
   /** Milliseconds between looks at the connection. Default: 1 000. */
-  readonly checkEvery?: number;
+  readonly checkEvery?: number | undefined;
   /**
    * Told when Telegram has been out of reach for `quietFor` (so a blip gramjs rides out by itself
    * goes untold), and when it is back after that.
    */
-  readonly onChange?: NetworkListener;
+  readonly onChange?: NetworkListener | undefined;
   /** Milliseconds of downtime before `onChange` is told. Default: 5 000. */
-  readonly quietFor?: number;
+  readonly quietFor?: number | undefined;
 }
 
 /** A watch over one client's connection; see {@link watchTelegramNetwork}. */

@@ -11,15 +11,15 @@ export interface OpenTelegramSinkOptions {
   /** The state folder, where `config.env` may be. */
   readonly state: string;
   /** Caption template. */
-  readonly caption?: string;
+  readonly caption?: string | undefined;
   /** Send files over the upload limit in pieces instead of skipping them. */
-  readonly split?: boolean;
+  readonly split?: boolean | undefined;
   /** Told when Telegram asks to wait. */
-  readonly onFloodWait?: FloodWaitListener;
+  readonly onFloodWait?: FloodWaitListener | undefined;
   /** How long to wait for Telegram when it is out of reach, and who to tell. Default: for good. */
-  readonly network?: TelegramNetworkConfig;
+  readonly network?: TelegramNetworkConfig | undefined;
   /** The environment. Default: `process.env`. */
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
 /**
@@ -36,8 +36,8 @@ export async function openTelegramSink(chat: string, options: OpenTelegramSinkOp
       client: connection.client,
       peer,
       chat,
-      ...(options.caption !== undefined ? { caption: options.caption } : {}),
-      ...(options.onFloodWait ? { onFloodWait: options.onFloodWait } : {}),
+      caption: options.caption,
+      onFloodWait: options.onFloodWait,
       maxFileSize: connection.premium ? premiumUploadLimit : uploadLimit,
       split: options.split ?? false,
       disconnect: connection.close,

@@ -17,7 +17,7 @@ export interface SendOnceConfig {
    * Told what each answer proved posted, before any further request is made; the sink resolves once
    * it is on disk. Default: nothing.
    */
-  readonly record?: (messages: SentMessages) => Promise<void>;
+  readonly record?: ((messages: SentMessages) => Promise<void>) | undefined;
 }
 
 /**
@@ -56,7 +56,8 @@ export function messageIdsOf(answer: Api.TypeUpdates, randomIds: readonly string
 
 /** One message of an album sent alone, under the same `random_id`, caption and media. */
 function alone(request: Api.messages.SendMultiMedia, single: Api.InputSingleMedia): Api.messages.SendMedia {
-  return new Api.messages.SendMedia({ peer: request.peer, media: single.media, message: single.message, entities: single.entities, randomId: single.randomId });
+  const { entities, randomId } = single;
+  return new Api.messages.SendMedia({ peer: request.peer, media: single.media, message: single.message, ...(entities ? { entities } : {}), ...(randomId ? { randomId } : {}) });
 }
 
 /**

@@ -30,22 +30,22 @@ export interface TelegramSinkOptions {
   /** The chat as the user named it, for messages. */
   readonly chat: string;
   /** Caption template; see {@link caption}. Default: `{path}`, the entry's path in the archive. */
-  readonly caption?: string;
+  readonly caption?: string | undefined;
   /** Parts of one file uploaded at once, 512 KiB of memory each. Default: 4. */
-  readonly workers?: number;
+  readonly workers?: number | undefined;
   /** How to wait out flood limits and timeouts. Default: a real timer. */
-  readonly wait?: Wait;
+  readonly wait?: Wait | undefined;
   /** Told when Telegram asks to wait, before the wait. */
-  readonly onFloodWait?: FloodWaitListener;
+  readonly onFloodWait?: FloodWaitListener | undefined;
   /** Largest file Telegram takes from this account. Default: {@link uploadLimit}. */
-  readonly maxFileSize?: number;
+  readonly maxFileSize?: number | undefined;
   /**
    * Send files over `maxFileSize` as numbered pieces instead of leaving them to be skipped as
    * `too-large`. Default: false.
    */
-  readonly split?: boolean;
+  readonly split?: boolean | undefined;
   /** Called by {@link Sink.close}: disconnects the client, for a sink that owns it. */
-  readonly disconnect?: () => Promise<void>;
+  readonly disconnect?: (() => Promise<void>) | undefined;
 }
 
 /** One file of an album on its way: what it is sent as, and under which `random_id`. */
@@ -107,7 +107,8 @@ function uploadedMedia(item: Item, file: Api.TypeInputFile): Api.TypeInputMedia 
       }),
     );
   } else if (info.media === 'audio') {
-    attributes.push(new Api.DocumentAttributeAudio({ duration: Math.round(info.duration ?? 0), title: info.title, performer: info.performer }));
+    const { title, performer } = info;
+    attributes.push(new Api.DocumentAttributeAudio({ duration: Math.round(info.duration ?? 0), ...(title ? { title } : {}), ...(performer ? { performer } : {}) }));
   }
   // An image sent as a document stays a file, instead of being turned into a photo by Telegram.
   return new Api.InputMediaUploadedDocument({ file, mimeType: info.mimeType, attributes, forceFile: info.media === 'photo' || info.media === 'document' });

@@ -20,7 +20,7 @@ export interface UploadFileOptions {
   /** The temp file. */
   readonly path: string;
   /** Where in the file the upload starts, for one piece of a split file. Default: 0. */
-  readonly offset?: number;
+  readonly offset?: number | undefined;
   /** Bytes to upload: the file's size, or the piece's. */
   readonly size: number;
   /** The file name Telegram records for it. */
@@ -28,11 +28,11 @@ export interface UploadFileOptions {
   /** How far an earlier attempt or run got; parts it confirmed are not sent again. */
   readonly earlier?: UploadRecord | undefined;
   /** Told after every confirmed part, with the whole progress so far. */
-  readonly onPart?: (record: UploadRecord) => void;
+  readonly onPart?: ((record: UploadRecord) => void) | undefined;
   /** Parts in flight at once; each holds one part of memory. Default: 4. */
-  readonly workers?: number;
+  readonly workers?: number | undefined;
   /** Tries per part for timeouts and dropped connections. Default: 5. */
-  readonly tries?: number;
+  readonly tries?: number | undefined;
   /** How to wait between tries. */
   readonly wait: Wait;
   readonly signal: AbortSignal;

@@ -13,7 +13,7 @@ export interface HttpRetrySettings {
    * Milliseconds to keep trying while the server cannot be reached at all (a failure without an
    * HTTP status), past `attempts`. Default: 0.
    */
-  readonly networkWait?: number;
+  readonly networkWait?: number | undefined;
   /** Waits so many milliseconds; an abort ends the wait early (rejecting). */
   readonly wait: Wait;
 }

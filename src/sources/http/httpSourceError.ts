@@ -3,12 +3,12 @@ import { redactUrl } from './redactUrl.js';
 /** Options of {@link HttpSourceError}. */
 export interface HttpSourceErrorOptions {
   /** The HTTP status of the answer, when there was one. */
-  status?: number;
+  status?: number | undefined;
   /** Whether asking again may succeed (429, 5xx, a dropped connection). Default: false. */
-  retryable?: boolean;
+  retryable?: boolean | undefined;
   /** How long the server asked to wait before asking again, in milliseconds (`Retry-After`). */
-  retryAfter?: number;
-  cause?: unknown;
+  retryAfter?: number | undefined;
+  cause?: unknown | undefined;
 }
 
 /**

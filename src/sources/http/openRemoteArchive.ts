@@ -18,11 +18,11 @@ export interface RemoteArchiveOptions {
   /** The folder for copies of zips from servers without byte ranges (`<state>/downloads`). */
   readonly downloads: string;
   /** Retries, waits and redirects of the HTTP requests, and how to renew a link that expires. */
-  readonly http?: HttpSourceConfig;
+  readonly http?: HttpSourceConfig | undefined;
   /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
-  readonly room?: DownloadRoom;
+  readonly room?: DownloadRoom | undefined;
   /** Ends the opening early: its requests, retries and waits. Default: none. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

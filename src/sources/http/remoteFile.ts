@@ -1,4 +1,5 @@
 import { realWait, retryDefaults, type Wait } from '../../retry.js';
+import type { Settled } from '../../settled.js';
 import { fetchFollowingRedirects } from './fetchFollowingRedirects.js';
 import { HttpSourceError, statusError } from './httpSourceError.js';
 import { isHttpUrl, redactUrl } from './redactUrl.js';
@@ -7,25 +8,25 @@ import type { Validators } from './validators.js';
 /** Options of the HTTP sources ({@link openHttpSource}, {@link openHttpStream}, {@link downloadToFile}). */
 export interface HttpSourceConfig {
   /** Failures in a row (errors, 429/5xx answers, dropped connections) before a read is given up. Default: 5. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** The first wait between attempts in milliseconds, doubling (1 s, 2 s, 4 s…). Default: 1 000. */
-  backoff?: number;
+  backoff?: number | undefined;
   /**
    * Milliseconds a read keeps trying while the server cannot be reached at all (no answer: the
    * network is gone), whatever `attempts` says, with waits of at most 30 s; past that it fails with
    * an `UnreachableError`, which stops the run to be resumed. The CLI passes `--network-wait`.
    * Default: 0 (only `attempts` count).
    */
-  networkWait?: number;
+  networkWait?: number | undefined;
   /**
    * Waits so many milliseconds, ending early (rejecting) when `signal` aborts; tests pass a virtual
    * clock. Default: a timer.
    */
-  wait?: Wait;
+  wait?: Wait | undefined;
   /** Most redirects followed per request. Default: 10. */
-  maxRedirects?: number;
+  maxRedirects?: number | undefined;
   /** The `fetch` to use. Default: the global one (undici). */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /**
    * Gives the address as given anew, for a link that expires (a Torbox download link, a signed
    * link an API hands out): the address passed to open the file is taken as its first answer. When
@@ -35,7 +36,7 @@ export interface HttpSourceConfig {
    * throws ends the read. Default: none; an expired redirect target is then asked for again from
    * the address as given.
    */
-  resolveUrl?: () => Promise<string>;
+  resolveUrl?: (() => Promise<string>) | undefined;
 }
 
 /**
@@ -49,7 +50,7 @@ export interface RemoteFile {
    * so it is only ever shown through `redactUrl`.
    */
   readonly url: string;
-  readonly settings: Required<Omit<HttpSourceConfig, 'resolveUrl'>>;
+  readonly settings: Settled<Omit<HttpSourceConfig, 'resolveUrl'>>;
   /** Whether an answer has told the file's length and validators yet (the first answer does). */
   described: boolean;
   /** The validators of the first answer, that every later answer must match. */
@@ -97,7 +98,7 @@ const isWebPage = (response: Response) => /^text\/html\b/i.test(response.headers
  */
 export function remoteFile(url: string, config: HttpSourceConfig = {}): RemoteFile {
   checkAddress(url);
-  const settings: Required<Omit<HttpSourceConfig, 'resolveUrl'>> = {
+  const settings: Settled<Omit<HttpSourceConfig, 'resolveUrl'>> = {
     attempts: config.attempts ?? retryDefaults.attempts,
     backoff: config.backoff ?? retryDefaults.backoff,
     networkWait: config.networkWait ?? retryDefaults.networkWait,

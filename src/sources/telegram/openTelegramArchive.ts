@@ -13,12 +13,12 @@ export interface TelegramArchiveOptions extends TelegramDocumentConfig {
   /** The state folder, where `config.env` may hold the Telegram settings. */
   readonly state: string;
   /** Where the Telegram settings are read first. Default: `process.env`. */
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: NodeJS.ProcessEnv | undefined;
   /**
    * How to get a connection. Default: log in with the settings (`telegramSettings` and
    * `connectTelegram`). Tests pass an already connected client here.
    */
-  readonly connect?: () => Promise<TelegramConnection>;
+  readonly connect?: (() => Promise<TelegramConnection>) | undefined;
 }
 
 /**

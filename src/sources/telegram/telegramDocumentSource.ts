@@ -11,15 +11,15 @@ import { type GetFileRange, nextGetFileRange } from './getFileRequest.js';
 /** Options of {@link telegramDocumentSource}. */
 export interface TelegramDocumentConfig {
   /** How to wait out flood limits and back off after timeouts. Default: a real timer. */
-  readonly wait?: Wait;
+  readonly wait?: Wait | undefined;
   /** Attempts per request when it times out or the connection drops. Default: 5. */
-  readonly attempts?: number;
+  readonly attempts?: number | undefined;
   /** Milliseconds before the first retry of a request, doubling after each. Default: 1 000. */
-  readonly backoff?: number;
+  readonly backoff?: number | undefined;
   /** Told of each flood wait before it starts. */
-  readonly onFloodWait?: FloodWaitListener;
+  readonly onFloodWait?: FloodWaitListener | undefined;
   /** Ends the first request (for the message) early, and any flood wait in it. Default: none. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A document in a chat, read in place: a {@link RandomAccessSource} and what it cost. */

@@ -11,13 +11,13 @@ export interface TorboxArchiveOptions {
   /** The folder for copies of zips from servers without byte ranges (`<state>/downloads`). */
   readonly downloads: string;
   /** Retries and waits, for Torbox's API as for its download links; the fetch to use. */
-  readonly http?: HttpSourceConfig;
+  readonly http?: HttpSourceConfig | undefined;
   /** Free space to keep while downloading a zip that cannot be read in place. */
-  readonly room?: DownloadRoom;
+  readonly room?: DownloadRoom | undefined;
   /** Where `TORBOX_API_KEY` and `TORBOX_API_BASE` are read. Default: `process.env`. */
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: NodeJS.ProcessEnv | undefined;
   /** Ends the opening early: Torbox's API calls, the download's requests, and every wait between them. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 function notFinished(download: TorboxDownload): TorboxError {
@@ -71,8 +71,8 @@ export async function openTorboxArchive(path: string, name: string, options: Tor
     return await openRemoteArchive(await client.requestDownload(item, only?.id, signal), name, {
       downloads: options.downloads,
       http: { ...options.http, resolveUrl },
-      ...(options.room ? { room: options.room } : {}),
-      ...(signal ? { signal } : {}),
+      room: options.room,
+      signal,
     });
   } catch (error) {
     throw torboxRunError(name, error);

@@ -10,15 +10,15 @@ export interface TorboxClientConfig {
   /** The API key from the Torbox settings page. Secret: never logged, never in a message. */
   readonly apiKey: string;
   /** The API's base address. Default: `https://api.torbox.app`. */
-  readonly apiBase?: string;
+  readonly apiBase?: string | undefined;
   /** Failures in a row (429, 5xx, transport) before a call is given up. Default: 5. */
-  readonly attempts?: number;
+  readonly attempts?: number | undefined;
   /** The first wait between attempts in milliseconds, doubling, when Torbox sends no `Retry-After`. Default: 1 000. */
-  readonly backoff?: number;
+  readonly backoff?: number | undefined;
   /** Waits so many milliseconds, ending early when `signal` aborts; tests pass a virtual clock. Default: a timer. */
-  readonly wait?: Wait;
+  readonly wait?: Wait | undefined;
   /** The `fetch` to use. Default: the global one. */
-  readonly fetch?: typeof globalThis.fetch;
+  readonly fetch?: typeof globalThis.fetch | undefined;
 }
 
 /** One file of a Torbox download. */
@@ -113,7 +113,7 @@ export function torboxClient(config: TorboxClientConfig): TorboxClient {
     async requestDownload(item, fileId, signal) {
       const { segment, idParameter } = endpoints[item.kind];
       const query = { [idParameter]: String(item.id), ...(fileId === undefined ? { zip_link: 'true' } : { file_id: String(fileId) }) };
-      const link = await torboxRequest(settings, { path: `/v1/api/${segment}/requestdl`, query, auth: 'query', item, ...(signal ? { signal } : {}) });
+      const link = await torboxRequest(settings, { path: `/v1/api/${segment}/requestdl`, query, auth: 'query', item, signal });
       if (typeof link !== 'string' || !isHttpUrl(link)) {
         throw new TorboxError('unavailable', `Torbox answered without a download link for the ${kindInWords[item.kind]} ${item.id}; try again later`);
       }
@@ -121,7 +121,7 @@ export function torboxClient(config: TorboxClientConfig): TorboxClient {
     },
     async describe(item, signal) {
       const query = { id: String(item.id), bypass_cache: 'true' };
-      const data = await torboxRequest(settings, { path: `/v1/api/${endpoints[item.kind].segment}/mylist`, query, auth: 'bearer', item, ...(signal ? { signal } : {}) });
+      const data = await torboxRequest(settings, { path: `/v1/api/${endpoints[item.kind].segment}/mylist`, query, auth: 'bearer', item, signal });
       const download = downloadOf(data, item);
       if (!download) throw new TorboxError('not-found', `Torbox has no ${kindInWords[item.kind]} ${item.id} in this account; check the id in your Torbox downloads`);
       return download;

@@ -8,10 +8,10 @@ export type TorboxFailure = 'no-key' | 'bad-key' | 'not-found' | 'not-ready' | '
 /** Options of {@link TorboxError}. */
 export interface TorboxErrorOptions {
   /** Torbox's own error code (`BAD_TOKEN`, `ITEM_NOT_FOUND`, `DOWNLOAD_NOT_CACHED`, …), if it gave one. */
-  code?: string;
+  code?: string | undefined;
   /** The HTTP status of Torbox's answer, when there was one. */
-  status?: number;
-  cause?: unknown;
+  status?: number | undefined;
+  cause?: unknown | undefined;
 }
 
 /**

@@ -33,7 +33,7 @@ export interface TorboxCall {
   /** The download asked about, for messages. */
   readonly item: TorboxItem;
   /** Ends the call early: its request, and the wait between attempts. Default: none. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Torbox's standard answer (its API documentation calls it the Standard Response). */
@@ -181,7 +181,7 @@ export async function torboxRequest(settings: TorboxSettings, call: TorboxCall):
   } catch (error) {
     if (!(error instanceof Refused)) throw error;
     const { refusal } = error;
-    const options = { ...(refusal.code !== undefined ? { code: refusal.code } : {}), ...(refusal.status !== undefined ? { status: refusal.status } : {}), cause: refusal.cause };
+    const options = { code: refusal.code, status: refusal.status, cause: refusal.cause };
     throw new TorboxError(refusal.reason, messageOf(refusal, call, settings, attempts), options);
   }
 }
