@@ -8,7 +8,7 @@
  */
 
 /** Reasons an entry is skipped on purpose, judged from its headers, before a byte is written. */
-export const skipReasons = ['directory', 'empty', 'link', 'special', 'encrypted', 'encrypted-aes', 'bomb', 'too-large'] as const;
+export const skipReasons = ['directory', 'empty', 'link', 'special', 'encrypted', 'encrypted-aes', 'unsupported-method', 'bomb', 'too-large'] as const;
 
 /** Why an entry was skipped on purpose: a directory, a link, an empty file, a zip bomb, … */
 export type SkipReason = (typeof skipReasons)[number];

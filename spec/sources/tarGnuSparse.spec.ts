@@ -42,7 +42,7 @@ async function digest(entry: Entry): Promise<Read> {
 }
 
 async function readTar(path: string): Promise<Read[]> {
-  const archive = await openTarSource(fileSource(path), path, false);
+  const archive = await openTarSource(fileSource(path), path, 'tar');
   return firstValueFrom(
     archive.entries().pipe(
       concatMap(async (entry) => {

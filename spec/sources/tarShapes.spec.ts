@@ -43,7 +43,7 @@ interface ReadEntry extends Omit<ExpectedEntry, 'kind' | 'data'> {
 
 /** Reads every entry as the pipeline does (files read whole, the rest released unread). */
 async function readTar(bytes: Buffer, chunk = 333): Promise<ReadEntry[]> {
-  const archive = await openTarSource(memorySource(bytes, chunk), 'shapes.tar', false);
+  const archive = await openTarSource(memorySource(bytes, chunk), 'shapes.tar', 'tar');
   return firstValueFrom(
     archive.entries().pipe(
       concatMap(async (entry) => {

@@ -1,14 +1,24 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import type { TarFormat } from './tarDecompress.js';
 import { readHeaderBlock } from './tarHeaderBlock.js';
 
 /** The archive formats unspool reads. */
-export type ArchiveFormat = 'zip' | 'tar' | 'tar.gz';
+export type ArchiveFormat = 'zip' | TarFormat | '7z' | 'rar';
 
 const zipSignatures = [
   [0x50, 0x4b, 0x03, 0x04], // local file header: any zip with at least one entry
   [0x50, 0x4b, 0x05, 0x06], // end of central directory first: an empty zip
   [0x50, 0x4b, 0x07, 0x08], // spanning marker written by some tools before the first header
+];
+
+/** 7z's signature header: `7z¼¯'\x1c` (7-Zip's `7zFormat.txt`). */
+const sevenZipSignature = [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c];
+
+/** RAR 4's marker block `Rar!\x1a\x07\x00` and RAR 5's signature `Rar!\x1a\x07\x01\x00` (RarLab's technote). */
+const rarSignatures = [
+  [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x00],
+  [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00],
 ];
 
 function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {
@@ -76,6 +86,8 @@ export async function detectFormat(path: string): Promise<ArchiveFormat | undefi
  */
 export async function formatOf(head: Uint8Array): Promise<ArchiveFormat | undefined> {
   if (zipSignatures.some((signature) => startsWith(head, signature))) return 'zip';
+  if (startsWith(head, sevenZipSignature)) return '7z';
+  if (rarSignatures.some((signature) => startsWith(head, signature))) return 'rar';
   if (startsWith(head, [0x1f, 0x8b])) return isTarHeader(await gunzipHead(head, 512)) ? 'tar.gz' : undefined;
   return isTarHeader(head.subarray(0, 512)) ? 'tar' : undefined;
 }

@@ -26,5 +26,6 @@ export async function formatOfSource(source: RandomAccessSource, signal?: AbortS
  */
 export async function openSourceArchive(source: RandomAccessSource, name: string, format: ArchiveFormat, signal?: AbortSignal): Promise<Archive> {
   if (format === 'zip') return (await import('./zipArchive.js')).openZip(source, name, signal);
-  return (await import('./tarArchive.js')).openTarSource(source, name, format === 'tar.gz', signal);
+  if (format === '7z' || format === 'rar') return (await import('./sevenZip/openSevenZip.js')).openSevenZip(source, name, format, signal);
+  return (await import('./tarArchive.js')).openTarSource(source, name, format, signal);
 }

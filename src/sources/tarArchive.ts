@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { constants, createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { Entry, EntryBytes } from '../entry.js';
 import { ArchiveBrokenError, ArchiveError, describeError, TruncatedError } from '../errors.js';
@@ -13,9 +12,7 @@ import { expandSparse } from './tarSparse.js';
 import { createLease } from './lease.js';
 import { watchTarEnd } from './tarEndMarker.js';
 import { type RandomAccessSource, readBytes } from './randomAccess.js';
-
-/** Output buffer of gunzip: 4× zlib's 16 KiB default, for fewer writes (64 KiB: larger ones cost RSS). */
-const gunzipChunk = 64 * 1024;
+import { decompressed, type TarFormat } from './tarDecompress.js';
 
 /**
  * v7 headers have no `ustar` magic, and tar-stream refuses them unless told otherwise (an option
@@ -75,22 +72,15 @@ function entryBytes(stored: EntryBytes, header: TarEntryHeader): EntryBytes {
  * later errors with a {@link ArchiveBrokenError} naming the first entry that was lost.
  *
  */
-function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, gzip: boolean, { skip = () => false }: EntriesConfig): Observable<Entry> {
+function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, format: TarFormat, { skip = () => false }: EntriesConfig): Observable<Entry> {
   return new Observable((subscriber) => {
     const extract = tar.extract(extractOptions);
     const scan = new TarHeaderScan();
     const stopped = new AbortController();
     let releaseCurrent = () => {};
     let index = 0;
-    // Gunzip without its end-of-stream check: a cut-short download then yields every byte before
-    // the cut (the check would discard what was decompressed and not yet read); the tar reader
-    // notices a cut inside an entry, and the end marker one between entries.
     const source = input(stopped.signal);
-    const tarBytes = gzip ? source.pipe(createGunzip({ chunkSize: gunzipChunk, finishFlush: constants.Z_SYNC_FLUSH })) : source;
-    if (tarBytes !== source) {
-      source.on('error', (error) => tarBytes.destroy(error));
-      tarBytes.on('close', () => source.destroy());
-    }
+    const tarBytes = decompressed(source, format);
     const end = watchTarEnd(tarBytes);
     // Once the scan has passed on the last byte, an entry whose data stops short was cut by the end.
     let inputEnded = false;
@@ -142,7 +132,7 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
       const reason = describeError(error);
       subscriber.error(
         index === 0
-          ? new ArchiveError(archive, `not a readable ${gzip ? 'tar.gz' : 'tar'} archive: ${reason}`, { cause: error })
+          ? new ArchiveError(archive, `not a readable ${format} archive: ${reason}`, { cause: error })
           : new ArchiveBrokenError(archive, index, reason, { cause: error }),
       );
     });
@@ -161,17 +151,17 @@ function tarEntries(input: (signal: AbortSignal) => Readable, archive: string, g
  *
  * @param source The archive's bytes.
  * @param name The archive as the user named it, for messages.
- * @param gzip Whether the archive is gzip-compressed.
+ * @param format `tar`, or the compression around it (`tar.gz`, `tar.xz`, `tar.bz2`, `tar.zst`).
  * @param signal Ends the reading of its first bytes early.
  */
-export async function openTarSource(source: RandomAccessSource, name: string, gzip: boolean, signal?: AbortSignal): Promise<Archive> {
+export async function openTarSource(source: RandomAccessSource, name: string, format: TarFormat, signal?: AbortSignal): Promise<Archive> {
   const size = await source.size();
   const head = await readBytes(source, 0, 64 * 1024, signal);
   return {
     name,
-    format: gzip ? 'tar.gz' : 'tar',
+    format,
     size,
     fingerprint: createHash('sha256').update(head).update(String(size)).digest('hex'),
-    entries: (config = {}) => tarEntries((signal) => source.stream(0, undefined, signal), name, gzip, config),
+    entries: (config = {}) => tarEntries((signal) => source.stream(0, undefined, signal), name, format, config),
   };
 }
