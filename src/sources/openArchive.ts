@@ -8,9 +8,11 @@ import type { HttpSourceConfig } from './http/remoteFile.js';
 import type { DownloadRoom } from './http/roomForDownload.js';
 import { isHttpUrl, redactUrl } from './http/redactUrl.js';
 import { fileSource } from './randomAccess.js';
+import { openSevenZipVolumes } from './sevenZip/openSevenZipVolumes.js';
 import { openSourceArchive } from './sourceArchive.js';
 import { isTelegramDocumentName } from './telegram/telegramDocumentName.js';
 import { isTorboxName } from './torbox/torboxName.js';
+import { openZipVolumes } from './zipVolumes.js';
 
 /** Options of {@link openArchive}. */
 export interface OpenArchiveOptions {
@@ -71,6 +73,10 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
     const { openTorboxArchive } = await import('./torbox/openTorboxArchive.js');
     return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), http: options.http, room: options.room, signal: options.signal });
   }
+  // Volumes are found by their names (only a set's first volume starts with its format's
+  // signature); each kind of set is opened by its own reader.
+  const volumes = (await openSevenZipVolumes(path, name, options.signal)) ?? (await openZipVolumes(path, name, options.signal));
+  if (volumes) return volumes;
   let format;
   try {
     format = await detectFormat(path);
