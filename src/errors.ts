@@ -19,6 +19,25 @@ export class ArchiveError extends Error {
 }
 
 /**
+ * The archive cannot be listed without its password (a 7z or RAR archive whose names are
+ * encrypted): none was given (`given` false), or the one given is wrong. The CLI says to give
+ * `--password`; the bot asks for `/pass`.
+ */
+export class PasswordNeededError extends ArchiveError {
+  /**
+   * @param archive The archive as the user named it.
+   * @param given Whether a password was given (and so is wrong).
+   */
+  constructor(archive: string, readonly given: boolean, options?: { cause?: unknown }) {
+    super(
+      archive,
+      given ? 'wrong password: its names are encrypted, and cannot be read without the right one' : 'its names are encrypted: give the password (--password, or /pass to the bot)',
+      options,
+    );
+  }
+}
+
+/**
  * The archive stopped being readable part way, after some entries were read: a truncated
  * download, corrupt compressed data, a bad header. Any source that reads its archive in one pass
  * may raise it; the pipeline delivers what was read and reports the rest as lost. The entries

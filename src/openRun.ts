@@ -94,6 +94,7 @@ async function openRun(path: string, options: SendOptions, signal: AbortSignal):
           state,
           http: options.http,
           connectTelegram: options.connectTelegram,
+          password: options.password,
           signal,
         });
     const manifest = await loadManifest(paths.manifest, archive, path, options);

@@ -37,6 +37,11 @@ export interface OpenArchiveOptions {
    */
   connectTelegram?: (() => Promise<TelegramConnection>) | undefined;
   /**
+   * The password of an archive whose names are encrypted (7z, RAR), needed to list it at all.
+   * Entries' own encryption gets the password through `entries()`. Default: none.
+   */
+  password?: string | undefined;
+  /**
    * Ends the opening early: its requests, retries and waits (a `Retry-After`, free space for a
    * download) stop, and it rejects. Default: none.
    */
@@ -75,7 +80,7 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
   }
   // Volumes are found by their names (only a set's first volume starts with its format's
   // signature); each kind of set is opened by its own reader.
-  const volumes = (await openSevenZipVolumes(path, name, options.signal)) ?? (await openZipVolumes(path, name, options.signal));
+  const volumes = (await openSevenZipVolumes(path, name, { signal: options.signal, password: options.password })) ?? (await openZipVolumes(path, name, options.signal));
   if (volumes) return volumes;
   let format;
   try {
@@ -84,5 +89,5 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
     throw new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
   }
   if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
-  return openSourceArchive(fileSource(path), name, format, options.signal);
+  return openSourceArchive(fileSource(path), name, format, options.signal, options.password);
 }

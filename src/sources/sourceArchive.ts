@@ -23,9 +23,10 @@ export async function formatOfSource(source: RandomAccessSource, signal?: AbortS
  * @param name The archive as it may be shown.
  * @param format Its format, from {@link formatOfSource} or `detectFormat`.
  * @param signal Ends the opening's reads early (not the entries' reads, which end with their own).
+ * @param password The password of an archive whose names are encrypted (7z, RAR).
  */
-export async function openSourceArchive(source: RandomAccessSource, name: string, format: ArchiveFormat, signal?: AbortSignal): Promise<Archive> {
+export async function openSourceArchive(source: RandomAccessSource, name: string, format: ArchiveFormat, signal?: AbortSignal, password?: string): Promise<Archive> {
   if (format === 'zip') return (await import('./zipArchive.js')).openZip(source, name, signal);
-  if (format === '7z' || format === 'rar') return (await import('./sevenZip/openSevenZip.js')).openSevenZip(source, name, format, signal);
+  if (format === '7z' || format === 'rar') return (await import('./sevenZip/openSevenZip.js')).openSevenZip(source, name, format, { signal, password });
   return (await import('./tarArchive.js')).openTarSource(source, name, format, signal);
 }

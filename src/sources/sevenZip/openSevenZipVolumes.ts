@@ -1,4 +1,5 @@
 import type { Archive } from '../archive.js';
+import type { SevenZipOpenOptions } from './openSevenZip.js';
 
 /**
  * Opens a local 7z or RAR archive that is one volume of a set (`x.7z.001`, `x.part2.rar`,
@@ -7,11 +8,11 @@ import type { Archive } from '../archive.js';
  *
  * @param path The local file the user named.
  * @param name The archive as the user named it, for messages.
- * @param signal Ends the opening early.
+ * @param options `signal` ends the opening early; `password` lists a set whose names are encrypted.
  */
-export async function openSevenZipVolumes(path: string, name: string, signal?: AbortSignal): Promise<Archive | undefined> {
+export async function openSevenZipVolumes(path: string, name: string, options: SevenZipOpenOptions = {}): Promise<Archive | undefined> {
   void path;
   void name;
-  signal?.throwIfAborted();
+  options.signal?.throwIfAborted();
   return undefined;
 }
