@@ -215,7 +215,7 @@ describe('the bot', () => {
     harness = await startTestBot(workspace.state);
     harness.say(`/send ${broken}`);
     harness.say(`/send ${join(workspace.root, 'fine.zip')}`);
-    await harness.reply(/^✗ #1 notes\.zip: cannot be read: not a zip, tar or tar\.gz archive$/);
+    await harness.reply(/^✗ #1 notes\.zip: cannot be read: not a zip, 7z, RAR or tar archive \(a tar may be gzip, xz, bzip2 or zstd compressed\)$/);
     await harness.reply(/#2 fine\.zip: done/);
     expect((await queueFile(workspace.state)).jobs.map((job) => job.state)).toEqual(['failed', 'done']);
   });

@@ -86,7 +86,7 @@ const outcomes: Readonly<Record<string, Outcome>> = {
   'failure/End of central directory record signature not found Either not a zip file or file is truncated_1.zip': {
     says: 'exits 3: an empty file is not an archive',
     exit: 3,
-    failed: unreadable(/^not a zip, tar or tar\.gz archive$/),
+    failed: unreadable(/^not a zip, 7z, RAR or tar archive \(a tar may be gzip, xz, bzip2 or zstd compressed\)$/),
   },
   'failure/Invalid comment length Expected 1 Found 0 Are there extra bytes at the end of the file Or is the end of central dir signature PK in the com.zip': {
     says: 'delivers both entries: only a stray byte follows an intact end record',
@@ -134,7 +134,7 @@ const outcomes: Readonly<Record<string, Outcome>> = {
   'failure/invalid zip64 end of central directory record signature.zip': {
     says: 'exits 3: the zip64 end record is broken, so nothing can be read',
     exit: 3,
-    failed: unreadable(/^not a zip, tar or tar\.gz archive$/),
+    failed: unreadable(/^not a zip, 7z, RAR or tar archive \(a tar may be gzip, xz, bzip2 or zstd compressed\)$/),
   },
   'failure/multi-disk zip files are not supported found disk number 1.zip': {
     says: 'exits 3: a multi-disk zip cannot be read as a whole',

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { notAnArchive } from '../../src/sources/archive.js';
 import { type HttpServer, startHttpServer } from '../support/httpServer.js';
 import { startCli } from '../resume/cliProcess.js';
 import { runCli, sendArgs } from '../support/runCli.js';
@@ -89,6 +90,6 @@ describe('unspool send <http(s) address>', () => {
     server.serve('/notes.txt', Buffer.from('just some text, not an archive\n'.repeat(100)));
     const result = await runCli(sendArgs(server.url('/notes.txt'), workspace.out, workspace.state));
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe(`unspool: ${server.url('/notes.txt')}: not a zip, tar or tar.gz archive\n`);
+    expect(result.stderr).toBe(`unspool: ${server.url('/notes.txt')}: ${notAnArchive}\n`);
   });
 });

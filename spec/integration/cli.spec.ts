@@ -2,6 +2,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { notAnArchive } from '../../src/sources/archive.js';
 import { runCli, sendArgs } from '../support/runCli.js';
 import { jpegBytes, pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { tarBytes, writeTarGz } from '../support/tarFixtures.js';
@@ -126,7 +127,7 @@ describe('unspool send', () => {
     await writeFile(archive, bytes);
     const result = await unspool(archive);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe(`unspool: ${archive}: not a zip, tar or tar.gz archive\n`);
+    expect(result.stderr).toBe(`unspool: ${archive}: ${notAnArchive}\n`);
     expect(result.summary).toMatchObject({ source: archive, delivered: 0, failed: [{ entry: '(the whole archive)', reason: 'unreadable' }] });
     expect(await filesUnder(workspace.out)).toEqual([]);
   });

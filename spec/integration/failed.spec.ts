@@ -5,6 +5,7 @@ import { lastValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { send } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
+import { notAnArchive } from '../../src/sources/archive.js';
 import { runSend, stepsOf } from '../support/runSend.js';
 import { jpegBytes, pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { tarBytes, writeTarGz } from '../support/tarFixtures.js';
@@ -99,6 +100,6 @@ describe('entries that fail', () => {
     const archive = join(workspace.root, 'not-an-archive');
     await writeFile(archive, bytes);
     const run = lastValueFrom(send(archive, { sink: await dirSink(workspace.out), state: workspace.state, minFree: 1 }));
-    await expect(run).rejects.toMatchObject({ name: 'ArchiveError', archive, reason: 'not a zip, tar or tar.gz archive' });
+    await expect(run).rejects.toMatchObject({ name: 'ArchiveError', archive, reason: notAnArchive });
   });
 });

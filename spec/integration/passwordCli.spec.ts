@@ -58,8 +58,16 @@ describe('unspool send --password', () => {
     expect(leaks).toEqual([]);
   });
 
-  it('reads the password from UNSPOOL_ZIP_PASSWORD when --password is not given', async () => {
+  it('reads the password from UNSPOOL_PASSWORD when --password is not given', async () => {
+    await expectDecrypted(await unspool({ UNSPOOL_PASSWORD: password }));
+  });
+
+  it('still reads UNSPOOL_ZIP_PASSWORD, its first name, when neither --password nor UNSPOOL_PASSWORD is given', async () => {
     await expectDecrypted(await unspool({ UNSPOOL_ZIP_PASSWORD: password }));
+  });
+
+  it('takes UNSPOOL_PASSWORD over UNSPOOL_ZIP_PASSWORD', async () => {
+    await expectDecrypted(await unspool({ UNSPOOL_PASSWORD: password, UNSPOOL_ZIP_PASSWORD: 'stale' }));
   });
 
   it('takes --password over UNSPOOL_ZIP_PASSWORD', async () => {

@@ -39,7 +39,7 @@ const program = new Command('unspool')
 
 program
   .command('send')
-  .description('deliver every entry of a zip, tar or tar.gz archive to a destination')
+  .description('deliver every entry of an archive (zip, 7z, RAR, tar, tar.gz/xz/bz2/zst; volume sets too) to a destination')
   .argument('<archive>', 'the archive: a file, an http(s):// address read in place, torbox:<id>, or tg:<chat>/<message-id>')
   .requiredOption('--to <destination>', 'where albums go: dir:<folder>, or telegram:<@name|id|-100id|me>')
   .option('--state <dir>', 'state folder (manifests, temp files)', defaultStateDir())
@@ -53,8 +53,8 @@ program
   .option('--retry-failed', 'attempt entries that failed in an earlier run again', false)
   .addOption(
     // argv is visible to every user of the machine (ps, /proc/<pid>/cmdline); the environment is not.
-    new Option('--password <password>', 'password of a zip with traditional encryption; safer in the environment, since other users see argv in ps')
-      .env('UNSPOOL_ZIP_PASSWORD')
+    new Option('--password <password>', 'password of an encrypted archive (zip, 7z, RAR); safer in the environment, since other users see argv in ps')
+      .env('UNSPOOL_PASSWORD')
       .argParser(password),
   )
   .option('--restart', 'forget what earlier runs of this archive did and start over', false)
@@ -67,6 +67,9 @@ program
   .option('--json', 'print a JSON summary as the last line of stdout', false)
   .addOption(new Option('--verbose', 'log every step as a JSON line on stderr').default(false))
   .action(async (archive: string, options) => {
+    // The variable's first name, from when only zips had passwords, still works.
+    const zipOnly = process.env['UNSPOOL_ZIP_PASSWORD'];
+    if (options.password === undefined && zipOnly !== undefined && zipOnly !== '') options.password = zipOnly;
     const { sendCommand } = await import('./sendCommand.js');
     process.exitCode = await sendCommand(archive, options);
   });

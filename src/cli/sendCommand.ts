@@ -23,7 +23,7 @@ export interface SendCommandOptions {
   retries: number;
   maxEntrySize?: number | undefined;
   retryFailed: boolean;
-  /** From `--password` or `UNSPOOL_ZIP_PASSWORD`; handed to the pipeline and nowhere else. */
+  /** From `--password`, `UNSPOOL_PASSWORD` or `UNSPOOL_ZIP_PASSWORD`; handed to the pipeline and nowhere else. */
   password?: string | undefined;
   restart: boolean;
   json: boolean;

@@ -17,6 +17,9 @@ export interface EntriesConfig {
   password?: string | undefined;
 }
 
+/** Why a file is refused as a whole when its first bytes show none of the formats unspool reads. */
+export const notAnArchive = 'not a zip, 7z, RAR or tar archive (a tar may be gzip, xz, bzip2 or zstd compressed)';
+
 /** Where an archive read over HTTP comes from, as far as it may be recorded (no secrets). */
 export interface RemoteOrigin {
   /** The address without query string or user info: what identifies the archive across runs. */

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchiveError, describeError } from '../errors.js';
 import type { TelegramConnection } from '../telegram/connectTelegram.js';
-import type { Archive } from './archive.js';
+import { type Archive, notAnArchive } from './archive.js';
 import { detectFormat } from './detectFormat.js';
 import type { HttpSourceConfig } from './http/remoteFile.js';
 import type { DownloadRoom } from './http/roomForDownload.js';
@@ -60,7 +60,7 @@ export interface OpenArchiveOptions {
  * its query string redacted.
  * @param options For addresses: the downloads folder and the HTTP settings; for `tg:` names, the
  * state folder.
- * @throws ArchiveError when the file cannot be read or is not a zip, tar or tar.gz archive.
+ * @throws ArchiveError when the file cannot be read or is in none of the formats unspool reads.
  * @throws ConfigError for a malformed `torbox:` name, or a missing or refused Torbox key; for a
  * malformed `tg:` name, missing or refused Telegram settings, or a chat that cannot be found.
  */
@@ -88,6 +88,6 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
   } catch (error) {
     throw new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
   }
-  if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+  if (!format) throw new ArchiveError(name, notAnArchive);
   return openSourceArchive(fileSource(path), name, format, options.signal, options.password);
 }

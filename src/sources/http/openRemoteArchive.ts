@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import type { Entry } from '../../entry.js';
 import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
-import type { Archive, RemoteOrigin } from '../archive.js';
+import { type Archive, notAnArchive, type RemoteOrigin } from '../archive.js';
 import { fileSource } from '../randomAccess.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
 import { downloadToFile } from './downloadToFile.js';
@@ -103,7 +103,7 @@ async function openDownloadedZip(source: HttpSource, name: string, remote: Remot
  * @param url The address (it may hold a token in its query string: it is never shown).
  * @param name The archive as it may be shown (the address redacted).
  * @param options The downloads folder, the HTTP settings, and the signal that ends the opening.
- * @throws ArchiveError when the file cannot be fetched or is not a zip, tar or tar.gz archive.
+ * @throws ArchiveError when the file cannot be fetched or is in none of the formats unspool reads.
  */
 export async function openRemoteArchive(url: string, name: string, options: RemoteArchiveOptions): Promise<Archive> {
   const { signal } = options;
@@ -118,7 +118,7 @@ export async function openRemoteArchive(url: string, name: string, options: Remo
     },
   };
   const format = await opening(name, source, () => formatOfSource(source, signal));
-  if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+  if (!format) throw new ArchiveError(name, notAnArchive);
   if (format === 'zip' && !source.ranged) return openDownloadedZip(source, name, remote, options.downloads, options.room, signal);
   return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format, signal)), source, remote);
 }

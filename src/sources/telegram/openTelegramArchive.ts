@@ -2,7 +2,7 @@ import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
 import { connectTelegram, type TelegramConnection } from '../../telegram/connectTelegram.js';
 import { realWait, telegramCall, type Wait } from '../../telegram/telegramCall.js';
 import { telegramSettings } from '../../telegram/telegramSettings.js';
-import type { Archive } from '../archive.js';
+import { type Archive, notAnArchive } from '../archive.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
 import { documentChat } from './documentChat.js';
 import { parseTelegramDocumentName, telegramDocumentKeyOf } from './telegramDocumentName.js';
@@ -33,7 +33,7 @@ export interface TelegramArchiveOptions extends TelegramDocumentConfig {
  * @param name The archive as it may be shown.
  * @param options The state folder, the environment, waits and retries.
  * @throws ConfigError for a malformed name, missing settings, a refused login or an unknown chat.
- * @throws ArchiveError when the message holds no file, or not a zip, tar or tar.gz archive.
+ * @throws ArchiveError when the message holds no file, or an archive in none of the formats unspool reads.
  */
 export async function openTelegramArchive(path: string, name: string, options: TelegramArchiveOptions): Promise<Archive> {
   const { chat, messageId } = parseTelegramDocumentName(path);
@@ -59,7 +59,7 @@ export async function openTelegramArchive(path: string, name: string, options: T
       }
     };
     const format = await opening(() => formatOfSource(source, signal));
-    if (!format) throw new ArchiveError(name, 'not a zip, tar or tar.gz archive');
+    if (!format) throw new ArchiveError(name, notAnArchive);
     const archive = await opening(() => openSourceArchive(source, name, format, signal));
     let closed = false;
     return {
