@@ -1,7 +1,9 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { fileSource } from './randomAccess.js';
 import type { TarFormat } from './tarDecompress.js';
 import { readHeaderBlock } from './tarHeaderBlock.js';
+import { placeCentralDirectory, readZipEnd } from './zipEndRecord.js';
 
 /** The archive formats unspool reads. */
 export type ArchiveFormat = 'zip' | TarFormat | '7z' | 'rar';
@@ -62,22 +64,39 @@ async function gunzipHead(head: Uint8Array, bytes: number): Promise<Uint8Array> 
 }
 
 /**
+ * Whether a file ends as a zip does though it does not start as one: a self-extracting zip (a zip
+ * appended to an executable), or a zip with any other bytes before it. Its end of central directory
+ * must lead to a central directory, where it says or shifted by the bytes before the zip; or it must
+ * say that the file is the last volume of a split zip, so that the reader can say what is missing.
+ */
+async function endsAsZip(path: string): Promise<boolean> {
+  const source = fileSource(path);
+  const end = await readZipEnd(source, await source.size()).catch(() => undefined);
+  if (end === undefined) return false;
+  if (end.lastDisk !== 0) return end.directoryDisk <= end.lastDisk;
+  return (await placeCentralDirectory(source, end, 0)).found;
+}
+
+/**
  * Tells the format of an archive from its first bytes, never from its name: zip (including an
  * empty zip), gzip-compressed tar, or plain tar. A gzip file is only a tar.gz if what it inflates
- * to starts with a tar header.
+ * to starts with a tar header. A file whose first bytes are none of these is still a zip if its
+ * end is a zip's (a self-extracting zip): see {@link endsAsZip}.
  *
  * @param path The archive on disk.
  * @return The format, or `undefined` if the file is none of them.
  */
 export async function detectFormat(path: string): Promise<ArchiveFormat | undefined> {
   const handle = await open(path, 'r');
+  let format: ArchiveFormat | undefined;
   try {
     const head = Buffer.alloc(64 * 1024);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return formatOf(head.subarray(0, bytesRead));
+    format = await formatOf(head.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }
+  return format ?? ((await endsAsZip(path)) ? 'zip' : undefined);
 }
 
 /**
