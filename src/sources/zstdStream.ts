@@ -1,0 +1,142 @@
+import { Decompress } from 'fzstd';
+import { CutShortError, type Decoder } from './decodedStream.js';
+import { Xxh64 } from './xxh64.js';
+
+const frameMagic = 0xfd2fb528;
+/** Skippable frames have magics 0x184D2A50 to 0x184D2A5F (RFC 8878, 3.1.2). */
+const isSkippable = (magic: number) => (magic & 0xfffffff0) === 0x184d2a50;
+/** Compressed bytes handed to fzstd at a time, which bounds what one push can decode. */
+const sliceBytes = 16 * 1024;
+
+/** The compressed input as a queue of chunks, read as the frames are walked. */
+class ByteQueue {
+  private readonly chunks: Uint8Array[] = [];
+  /** Bytes waiting. */
+  length = 0;
+  ended = false;
+
+  constructor(private readonly input: AsyncIterator<Uint8Array>) {}
+
+  /** Reads until `bytes` bytes wait (or the input ends); whether they do. */
+  async has(bytes: number): Promise<boolean> {
+    while (this.length < bytes && !this.ended) {
+      const next = await this.input.next();
+      if (next.done) this.ended = true;
+      else if (next.value.length > 0) {
+        this.chunks.push(next.value);
+        this.length += next.value.length;
+      }
+    }
+    return this.length >= bytes;
+  }
+
+  /** The next `bytes` bytes (which must wait), left in the queue. */
+  peek(bytes: number): Buffer {
+    return Buffer.concat(this.chunks, Math.min(this.length, bytes));
+  }
+
+  /** Up to `bytes` of the waiting bytes, from the first chunk alone (so without a copy). */
+  take(bytes: number): Uint8Array {
+    const first = this.chunks[0]!;
+    const taken = first.subarray(0, bytes);
+    if (taken.length === first.length) this.chunks.shift();
+    else this.chunks[0] = first.subarray(taken.length);
+    this.length -= taken.length;
+    return taken;
+  }
+
+  /** Reads exactly `bytes` bytes as they come, throwing {@link CutShortError} if the input ends first. */
+  async *pieces(bytes: number): AsyncGenerator<Uint8Array> {
+    while (bytes > 0) {
+      if (!(await this.has(1))) throw new CutShortError('the zstd stream is cut short');
+      const piece = this.take(Math.min(bytes, sliceBytes));
+      bytes -= piece.length;
+      yield piece;
+    }
+  }
+}
+
+/** The size of a frame header (magic included) from its descriptor byte (RFC 8878, 3.1.1.1). */
+function frameHeaderBytes(descriptor: number): number {
+  const singleSegment = (descriptor >> 5) & 1;
+  const dictionaryIdBytes = [0, 1, 2, 4][descriptor & 3]!;
+  const contentSizeBytes = [singleSegment, 2, 4, 8][descriptor >> 6]!;
+  return 5 + (singleSegment ? 0 : 1) + dictionaryIdBytes + contentSizeBytes;
+}
+
+/**
+ * Decodes a zstd file: any number of frames, skippable frames among them. The frames are walked
+ * here, block header by block header, and each frame's bytes go to fzstd (which decodes a block at
+ * a time but does not check content checksums): what it decodes is hashed on the way out, and a
+ * frame whose checksum does not match fails at its end. The compressed bytes go over in slices,
+ * so that one push decodes a few blocks at most and backpressure reaches the input.
+ */
+export const decodeZstd: Decoder = async function* decodeZstd(input) {
+  const chunks = (async function* () {
+    yield* input;
+  })();
+  const queue = new ByteQueue(chunks);
+  let frames = 0;
+  try {
+    for (;;) {
+      if (!(await queue.has(4))) {
+        if (frames > 0 && queue.length === 0) return;
+        throw new CutShortError('the zstd stream is cut short');
+      }
+      const magic = queue.peek(4).readUInt32LE(0);
+      if (isSkippable(magic)) {
+        if (!(await queue.has(8))) throw new CutShortError('the zstd stream is cut short');
+        for await (const skipped of queue.pieces(8 + queue.peek(8).readUInt32LE(4))) void skipped;
+        frames++;
+        continue;
+      }
+      if (magic !== frameMagic) throw new Error(frames === 0 ? 'not a zstd stream' : 'the zstd data is corrupt: no frame where one should start');
+      if (!(await queue.has(5))) throw new CutShortError('the zstd stream is cut short');
+      const descriptor = queue.peek(5)[4]!;
+      const hash = (descriptor >> 2) & 1 ? new Xxh64() : undefined;
+      const decoded: Uint8Array[] = [];
+      const fzstd = new Decompress((chunk) => {
+        if (chunk.length > 0) decoded.push(chunk);
+      });
+      // fzstd holds back a frame shorter than 18 bytes until it is told that its input is final.
+      const feed = async function* (bytes: number, endsFrame = false) {
+        let left = bytes;
+        for await (const piece of queue.pieces(bytes)) {
+          left -= piece.length;
+          pushing(() => fzstd.push(piece, endsFrame && left === 0));
+          for (const chunk of decoded.splice(0)) {
+            hash?.update(chunk);
+            yield chunk;
+          }
+        }
+      };
+      yield* feed(frameHeaderBytes(descriptor));
+      for (let last = false; !last; ) {
+        if (!(await queue.has(3))) throw new CutShortError('the zstd stream is cut short');
+        const header = queue.peek(3).readUIntLE(0, 3);
+        last = (header & 1) === 1;
+        const type = (header >> 1) & 3;
+        if (type === 3) throw new Error('the zstd data is corrupt: a block of the reserved type');
+        yield* feed(3 + (type === 1 ? 1 : header >>> 3), last && !hash);
+      }
+      if (hash) {
+        if (!(await queue.has(4))) throw new CutShortError('the zstd stream is cut short');
+        const stored = queue.peek(4).readUInt32LE(0);
+        yield* feed(4, true);
+        if (hash.low32() !== stored) throw new Error('the zstd data is corrupt: its checksum does not match what it decodes to');
+      }
+      frames++;
+    }
+  } finally {
+    await chunks.return();
+  }
+};
+
+/** Runs a push into fzstd, giving its errors a message that names the format. */
+function pushing(push: () => void): void {
+  try {
+    push();
+  } catch (error) {
+    throw new Error(`the zstd data is corrupt: ${(error as Error).message}`, { cause: error });
+  }
+}
