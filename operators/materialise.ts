@@ -47,10 +47,11 @@ function refusal(entry: Entry, config: Settled<Omit<MaterialiseConfig, 'tempName
     case 'file':
       break;
   }
+  if (entry.unsupportedMethod !== undefined) return skip(entry, 'unsupported-method', `compressed with ${entry.unsupportedMethod}, which unspool cannot decompress`);
   if (entry.problem) return { kind: 'failed', entry, reason: 'unreadable', detail: entry.problem };
   if (entry.encrypted === 'no-password') return skip(entry, 'encrypted', 'password-protected; give --password (or /pass to the bot)');
   if (entry.encrypted === 'aes') {
-    return skip(entry, 'encrypted-aes', 'AES-encrypted (or PKWARE strong encryption): not supported; only traditional zip encryption can be read');
+    return skip(entry, 'encrypted-aes', 'PKWARE strong encryption: not supported; traditional zip encryption and WinZip AES can be read');
   }
   if (entry.size === 0) return skip(entry, 'empty', 'a zero-byte file (Telegram refuses empty files)');
   const compressed = entry.compressedSize;
@@ -132,6 +133,9 @@ const garbled: ReadonlySet<string> = new Set<ReadFailReason>(['corrupt', 'crc-mi
  */
 function decryptedFailure(entry: Entry, error: unknown): Failed {
   const outcome = failure(entry, error);
+  // A source that authenticates what it decrypts (WinZip AES) says `corrupt` itself when the
+  // authentication fails, and knows the password passed a 16-bit check first: that verdict stands.
+  if (error instanceof EntryError && error.reason === 'corrupt') return outcome;
   if (entry.encrypted !== 'password' || !garbled.has(outcome.reason)) return outcome;
   return { ...outcome, reason: 'wrong-password', detail: `the password is wrong, or the entry is corrupt: ${outcome.detail}` };
 }
@@ -147,7 +151,8 @@ function decryptedFailure(entry: Entry, error: unknown): Failed {
  * before its end), `corrupt` for any other read error.
  * Directories, links, special entries, empty, too large and bomb entries are skipped before a byte
  * is written, and so are encrypted entries that cannot be read (`encrypted` without a password,
- * `encrypted-aes`). An entry decrypted with a password whose bytes fail a check fails as
+ * `encrypted-aes`) and entries compressed with a method the source cannot decompress
+ * (`unsupported-method`). An entry decrypted with a password whose bytes fail a check fails as
  * `wrong-password`. An `UnreachableError` (the source out of reach for longer than the run may
  * wait) is no entry's fault: it ends the run, the entry left to the next one. Unsubscribing stops
  * the write and deletes the partial file.

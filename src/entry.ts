@@ -15,10 +15,11 @@ export type MediaType = 'photo' | 'video' | 'audio' | 'document';
 
 /**
  * How an encrypted entry is encrypted, and so whether it can be read:
- * - `password`: traditional zip encryption ("ZipCrypto"), and the source was given a password:
- *   {@link Entry.open} decrypts, and a wrong password fails the entry as `wrong-password`;
- * - `no-password`: traditional zip encryption, and no password was given: it cannot be read;
- * - `aes`: WinZip AES (method 99) or PKWARE strong encryption, which unspool cannot read.
+ * - `password`: traditional zip encryption ("ZipCrypto") or WinZip AES, and the source was given a
+ *   password: {@link Entry.open} decrypts, and a wrong password fails the entry as `wrong-password`;
+ * - `no-password`: either of those, and no password was given: it cannot be read;
+ * - `aes`: PKWARE strong encryption (flag bit 6), which unspool cannot read whatever the password.
+ *   The name is older than unspool's WinZip AES support, and kept: it is the `encrypted-aes` skip.
  */
 export type Encryption = 'password' | 'no-password' | 'aes';
 
@@ -52,8 +53,18 @@ export interface Entry {
   readonly compressedSize?: number;
   /** Zip only: the CRC-32 the archive declares for the uncompressed bytes. */
   readonly crc32?: number;
-  /** Zip only: the compression method (0 stored, 8 deflated; anything else is unsupported). */
+  /**
+   * Zip only: the compression method as APPNOTE 4.4.5 numbers it (0 stored, 8 deflate, 9 Deflate64,
+   * 12 BZip2, 14 LZMA, 93 Zstandard, 95 XZ are read); for a WinZip AES entry, the method inside
+   * the encryption (its 0x9901 extra field's), not 99.
+   */
   readonly method?: number;
+  /**
+   * The compression method, by name (`PPMd`, `Implode`, `method 42`), when the source cannot
+   * decompress it. Such an entry also has a {@link problem}, and is skipped as
+   * `unsupported-method` rather than failed: it is not broken, only out of unspool's reach.
+   */
+  readonly unsupportedMethod?: string;
   /** Whether the entry is encrypted and, if it is, whether it can be read: see {@link Encryption}. */
   readonly encrypted: false | Encryption;
   /**

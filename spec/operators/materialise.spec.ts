@@ -64,7 +64,7 @@ describe('materialise operator', () => {
         f: skipped(fifo, 'special', 'a device, FIFO or other special entry'),
         e: skipped(locked, 'encrypted', 'password-protected; give --password (or /pass to the bot)'),
         z: skipped(empty, 'empty', 'a zero-byte file (Telegram refuses empty files)'),
-        a: skipped(aes, 'encrypted-aes', 'AES-encrypted (or PKWARE strong encryption): not supported; only traditional zip encryption can be read'),
+        a: skipped(aes, 'encrypted-aes', 'PKWARE strong encryption: not supported; traditional zip encryption and WinZip AES can be read'),
       });
       expectSubscriptions(source.subscriptions).toBe(subs);
     });
@@ -82,12 +82,14 @@ describe('materialise operator', () => {
     });
   });
 
-  it('fails an entry whose headers say it cannot be read', () => {
+  it('fails an entry whose headers say it cannot be read, and skips one whose method the source cannot decompress', () => {
     testScheduler.run(({ cold, expectObservable }) => {
-      const broken = testEntry(0, 'x.jpg', { problem: 'unsupported compression method 12' });
-      const source = cold('-x-|', { x: entryStep(broken) });
-      expectObservable(source.pipe(materialise({ tmpDir }))).toBe('-x-|', {
-        x: { kind: 'failed', entry: broken, reason: 'unreadable', detail: 'unsupported compression method 12' },
+      const broken = testEntry(0, 'x.jpg', { problem: 'the zip64 extra field does not give the entry sizes' });
+      const ppmd = testEntry(1, 'y.jpg', { problem: 'unsupported compression method 98 (PPMd)', unsupportedMethod: 'PPMd' });
+      const source = cold('-x-y-|', { x: entryStep(broken), y: entryStep(ppmd) });
+      expectObservable(source.pipe(materialise({ tmpDir }))).toBe('-x-y-|', {
+        x: { kind: 'failed', entry: broken, reason: 'unreadable', detail: 'the zip64 extra field does not give the entry sizes' },
+        y: { kind: 'skipped', entry: ppmd, reason: 'unsupported-method', detail: 'compressed with PPMd, which unspool cannot decompress' },
       } satisfies Record<string, Step>);
     });
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { type RandomAccessSource, readBytes } from './randomAccess.js';
+import { type WinZipAesField, winZipAesField } from './zipAes.js';
 
 const endOfCentralDirectory = 0x06054b50;
 const centralFileHeader = 0x02014b50;
@@ -38,6 +39,8 @@ export interface CentralDirectoryScan {
    * leaves to it (0xFFFFFFFF). `unzipper` reads such values from whatever bytes follow the field.
    */
   readonly zip64Short: ReadonlySet<number>;
+  /** The WinZip AES extra fields (0x9901), by entry index: the real method and the key length. */
+  readonly aesFields: ReadonlyMap<number, WinZipAesField>;
 }
 
 /** Whether a record's zip64 extra field holds every 8-byte value its header defers to it. */
@@ -68,8 +71,9 @@ function unicodePathOf(extra: Buffer, rawName: Buffer): string | undefined {
 }
 
 /**
- * Reads the central directory once, as a stream, to fingerprint it, to collect the Unicode Path
- * extra fields that `unzipper` does not interpret, and to find zip64 fields too short to trust.
+ * Reads the central directory once, as a stream, to fingerprint it, to collect the Unicode Path and
+ * WinZip AES extra fields that `unzipper` does not interpret, and to find zip64 fields too short to
+ * trust.
  *
  * This is a second reading of records `unzipper` has already parsed, and it is needed: unzipper
  * keeps neither the directory's bytes (for the fingerprint) nor the records' extra fields (only
@@ -87,6 +91,7 @@ export async function scanCentralDirectory(
   const hash = createHash('sha256');
   const unicodeNames = new Map<number, string>();
   const zip64Short = new Set<number>();
+  const aesFields = new Map<number, WinZipAesField>();
   let pending: Buffer = Buffer.alloc(0);
   let index = 0;
   let parsing = true;
@@ -106,6 +111,8 @@ export async function scanCentralDirectory(
         const rawName = pending.subarray(at + 46, at + 46 + nameLength);
         const name = unicodePathOf(pending.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength), rawName);
         if (name !== undefined) unicodeNames.set(index, name);
+        const aes = winZipAesField(pending.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength));
+        if (aes !== undefined) aesFields.set(index, aes);
       }
       index++;
       at += recordLength;
@@ -114,5 +121,5 @@ export async function scanCentralDirectory(
     // A record without its signature: unzipper reports the directory as broken; stop collecting.
     if (pending.length >= 4 && pending.readUInt32LE(0) !== centralFileHeader) parsing = false;
   }
-  return { fingerprint: hash.digest('hex'), unicodeNames, zip64Short };
+  return { fingerprint: hash.digest('hex'), unicodeNames, zip64Short, aesFields };
 }

@@ -2,43 +2,76 @@ import { Observable } from 'rxjs';
 import unzipper from 'unzipper';
 import type { Entry, EntryBytes } from '../entry.js';
 import { ArchiveError, describeError } from '../errors.js';
-import { findEndOfCentralDirectory, scanCentralDirectory } from './centralDirectory.js';
+import { scanCentralDirectory } from './centralDirectory.js';
 import type { Archive } from './archive.js';
 import { createLease } from './lease.js';
+import { failingOnMissingVolume, MissingVolumeError } from './missingVolume.js';
 import { boundTo, type RandomAccessSource } from './randomAccess.js';
+import { zipDirectoryView, zipDirectoryViewTail } from './zipDirectoryView.js';
 import { zipEntryBytes } from './zipEntryBytes.js';
+import { placeCentralDirectory, readZipEnd, type ZipEnd } from './zipEndRecord.js';
 import { type ZipRecord, zipEntryFields } from './zipEntryRecord.js';
 
 /** The fields of `unzipper`'s central directory that unspool uses. */
 interface ZipDirectory {
-  /** The number of the disk holding the end record: 0 unless the archive is split. */
-  diskNumber: number;
   files: ZipRecord[];
-  offsetToStartOfCentralDirectory: number;
-  sizeOfCentralDirectory: number;
 }
 
-/** Reads the central directory through unzipper, after finding its end record ourselves. */
-async function openDirectory(source: RandomAccessSource, archive: string): Promise<{ directory: ZipDirectory; size: number }> {
+/** What {@link openDirectory} finds: the records, with their offsets placed in the source. */
+interface OpenedDirectory {
+  /** The records, each `offsetToLocalFileHeader` where its local header is in the source. */
+  readonly files: readonly ZipRecord[];
+  /** Where the central directory is, and its size in bytes. */
+  readonly start: number;
+  readonly length: number;
+  readonly size: number;
+}
+
+/** Why a zip that is one file cannot be read when its end record says it is a disk of a set. */
+function multiDisk(end: ZipEnd): string {
+  return (
+    `multi-disk zip: this file is the last of the ${end.lastDisk + 1} volumes of a split zip (x.z01, x.z02, …, x.zip); ` +
+    'put them all in one folder and name any one of them'
+  );
+}
+
+/**
+ * Reads the central directory: finds the end records and the directory ourselves (see
+ * {@link placeCentralDirectory}), has unzipper parse the directory alone (see
+ * {@link zipDirectoryView}), and places each record's local header in the source: on its disk
+ * (`diskStarts`), shifted by the bytes before the zip.
+ */
+async function openDirectory(source: RandomAccessSource, archive: string, diskStarts: readonly number[]): Promise<OpenedDirectory> {
   const size = await source.size();
-  const end = await findEndOfCentralDirectory(source, size);
+  const end = await readZipEnd(source, size, (disk) => diskStarts[disk] ?? 0).catch((error: unknown) => {
+    throw new ArchiveError(archive, describeError(error), { cause: error });
+  });
   if (end === undefined) throw new ArchiveError(archive, 'no end of central directory: the zip is truncated or not a zip');
+  if (diskStarts.length === 1 && (end.lastDisk !== 0 || end.directoryDisk !== 0)) throw new ArchiveError(archive, multiDisk(end));
+  const diskStart = diskStarts[end.directoryDisk];
+  if (diskStart === undefined) throw new ArchiveError(archive, `its central directory is on disk ${end.directoryDisk + 1}, past the set's ${diskStarts.length} volumes`);
+  const place = await placeCentralDirectory(source, end, diskStart);
   let directory: ZipDirectory;
   try {
-    // Starting the tail at the record we found makes unzipper's forward search land on it.
-    directory = (await unzipper.Open.custom(source, { tailSize: size - end })) as unknown as ZipDirectory;
+    const view = zipDirectoryView(source, place.start, end.directorySize, end.entryCount);
+    directory = (await unzipper.Open.custom(view, { tailSize: zipDirectoryViewTail })) as unknown as ZipDirectory;
   } catch (error) {
     throw new ArchiveError(archive, `unreadable central directory: ${describeError(error)}`, { cause: error });
   }
-  if (directory.diskNumber !== 0) throw new ArchiveError(archive, `multi-disk zip archives are not supported (this is disk ${directory.diskNumber})`);
   // unzipper parses each record without checking its signature, and does not look at disk numbers.
-  for (const record of directory.files) {
+  const files = directory.files.map((record, index) => {
     if (record.signature !== 0x02014b50) {
       throw new ArchiveError(archive, `invalid central directory record signature 0x${record.signature.toString(16)}`);
     }
-    if (record.diskNumber !== 0) throw new ArchiveError(archive, 'multi-disk zip archives are not supported');
-  }
-  return { directory, size };
+    const disk = diskStarts[record.diskNumber];
+    if (disk === undefined) {
+      throw new ArchiveError(archive, diskStarts.length === 1 ? multiDisk(end) : `entry ${index + 1} is on disk ${record.diskNumber + 1}, past the set's ${diskStarts.length} volumes`);
+    }
+    // An offset that unzipper could not read (a zip64 field missing) is left for the entry's problem.
+    const offset = record.offsetToLocalFileHeader;
+    return Number.isSafeInteger(offset) ? { ...record, offsetToLocalFileHeader: disk + offset + place.shift } : record;
+  });
+  return { files, start: place.start, length: end.directorySize, size };
 }
 
 /**
@@ -53,14 +86,25 @@ async function openDirectory(source: RandomAccessSource, archive: string): Promi
  * Problems of one entry (unsupported method, sizes missing, data past the end) travel with the
  * entry as `problem`, and that entry fails without stopping the others.
  *
+ * A zip after other bytes (a self-extracting zip) is read as `unzip` reads it: when its central
+ * directory is not where its end record says but right before the end record, every offset is
+ * shifted by the difference. A zip split into volumes (`x.z01 … x.zip`) is read through a source
+ * that holds its volumes one after another, with `diskStarts` saying where each one starts there;
+ * a volume that is missing fails the entries whose bytes it holds, as `unreadable`, naming it.
+ *
  * @param source The archive's bytes (a local file, or any random-access source).
  * @param name The archive as the user named it, for messages.
  * @param signal Ends the reading of the central directory early.
+ * @param diskStarts Where each disk of a split zip starts in `source`. Default: one disk, `[0]`; a
+ * zip that says it has more is refused.
  */
-export async function openZip(source: RandomAccessSource, name: string, signal?: AbortSignal): Promise<Archive> {
+export async function openZip(source: RandomAccessSource, name: string, signal?: AbortSignal, diskStarts: readonly number[] = [0]): Promise<Archive> {
   const opening = boundTo(source, signal);
-  const { directory, size } = await openDirectory(opening, name);
-  const scan = await scanCentralDirectory(opening, directory.offsetToStartOfCentralDirectory, directory.sizeOfCentralDirectory);
+  const directory = await openDirectory(opening, name, diskStarts).catch((error: unknown) => {
+    throw error instanceof MissingVolumeError ? new ArchiveError(name, `${error.message}, which holds part of the central directory`, { cause: error }) : error;
+  });
+  const { size } = directory;
+  const scan = await scanCentralDirectory(opening, directory.start, directory.length);
   return {
     name,
     format: 'zip',
@@ -81,6 +125,7 @@ export async function openZip(source: RandomAccessSource, name: string, signal?:
               archiveSize: size,
               unicodeName: scan.unicodeNames.get(index),
               zip64Short: scan.zip64Short.has(index),
+              aes: scan.aesFields.get(index),
               password,
             });
             const lease = createLease();
@@ -88,11 +133,16 @@ export async function openZip(source: RandomAccessSource, name: string, signal?:
             subscriber.next({
               ...fields,
               open() {
-                const bytes = zipEntryBytes(source, record, {
-                  archive: name,
-                  entry: fields.name,
-                  password: fields.encrypted === 'password' ? password : undefined,
-                });
+                const bytes = failingOnMissingVolume(
+                  zipEntryBytes(source, record, {
+                    archive: name,
+                    entry: fields.name,
+                    password: fields.encrypted === 'password' ? password : undefined,
+                    aes: scan.aesFields.get(index),
+                  }),
+                  name,
+                  fields.name,
+                );
                 opened.add(bytes);
                 return bytes;
               },

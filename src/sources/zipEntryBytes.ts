@@ -1,13 +1,12 @@
-import { pipeline, type Readable, type Transform } from 'node:stream';
-import { createInflateRaw } from 'node:zlib';
+import { type Duplex, pipeline, type Readable } from 'node:stream';
 import type { EntryBytes } from '../entry.js';
 import { describeError, EntryError, TruncatedError } from '../errors.js';
+import { CutShortError } from './decodedStream.js';
 import { type RandomAccessSource, readBytes } from './randomAccess.js';
+import { aesHeaderSize, AuthenticationError, authenticationCodeSize, type WinZipAesField, winZipAesDecryption } from './zipAes.js';
 import type { ZipRecord } from './zipEntryRecord.js';
 import { encryptionHeaderSize, WrongPasswordError, zipDecryption } from './zipCrypto.js';
-
-/** Output buffer of inflate: larger than zlib's 16 KiB default, for fewer, bigger writes. */
-const inflateChunk = 256 * 1024;
+import { zipDecompressor, zipMethodName } from './zipMethods.js';
 
 /** What {@link zipEntryBytes} needs besides the record: names for messages, and the password. */
 export interface ZipEntryBytesConfig {
@@ -15,39 +14,48 @@ export interface ZipEntryBytesConfig {
   readonly archive: string;
   /** The entry's name, for messages. */
   readonly entry: string;
-  /** Given for an entry with traditional encryption: its data is decrypted before it is inflated. */
+  /** Given for an encrypted entry: its data is decrypted before it is decompressed. */
   readonly password?: string | undefined;
+  /** The entry's WinZip AES extra field: with a password, its data is decrypted with AES. */
+  readonly aes?: WinZipAesField | undefined;
 }
 
 /**
- * The error an entry's bytes end with, as unspool reports it: a wrong password's as an
- * {@link EntryError}, and inflate's `Z_BUF_ERROR` (its input ended before the deflate stream did)
- * as the {@link TruncatedError} it is.
+ * The error an entry's bytes end with, as unspool reports it: a wrong password's and a failed AES
+ * authentication's as an {@link EntryError}, and inflate's `Z_BUF_ERROR` (its input ended before
+ * the deflate stream did) and a decoder's {@link CutShortError} as the {@link TruncatedError}s they
+ * are.
  */
 function readError(error: unknown, archive: string, entry: string): unknown {
   if (error instanceof WrongPasswordError) return new EntryError(archive, entry, 'wrong-password', 'the password is wrong');
-  if ((error as NodeJS.ErrnoException | undefined)?.code === 'Z_BUF_ERROR') return new TruncatedError(describeError(error), { cause: error });
+  if (error instanceof AuthenticationError) return new EntryError(archive, entry, 'corrupt', error.message, { cause: error });
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'Z_BUF_ERROR' || error instanceof CutShortError) {
+    return new TruncatedError(describeError(error), { cause: error });
+  }
   return error;
 }
 
 /**
  * An entry's bytes, read straight from the archive: the local header is read and checked, then
- * exactly the compressed bytes are streamed, decrypted if a password is given, and inflated if
- * deflated.
+ * exactly the compressed bytes are streamed, decrypted if a password is given (WinZip AES if the
+ * entry has its extra field, else traditional encryption), and decompressed (see
+ * {@link zipDecompressor}).
  *
  * This re-reads the local header that unzipper's own entry stream would read, on purpose: unzipper
  * reads it without checking its signature, so a record pointing anywhere else would deliver the
  * wrong bytes. Reading the data range directly, rather than through unzipper's entry stream, also
  * spares a copy of every chunk and reads with large buffers; the central directory still comes from
- * unzipper. A password whose header check fails is an {@link EntryError} `wrong-password`; data
- * that ends early, a {@link TruncatedError}.
+ * unzipper. A password whose header check fails is an {@link EntryError} `wrong-password`; AES data
+ * whose authentication code does not match, an {@link EntryError} `corrupt`; data that ends early,
+ * a {@link TruncatedError}.
  *
  * @param source The archive's bytes.
  * @param record The entry's central-directory record, as unzipper parsed it.
  * @param config Names for messages, and the password if the entry is to be decrypted.
  * @return The entry's uncompressed bytes; `destroy` stops even a read still waiting on the header.
  */
-export function zipEntryBytes(source: RandomAccessSource, record: ZipRecord, { archive, entry, password }: ZipEntryBytesConfig): EntryBytes {
+export function zipEntryBytes(source: RandomAccessSource, record: ZipRecord, { archive, entry, password, aes }: ZipEntryBytesConfig): EntryBytes {
+  const method = record.compressionMethod === 99 && aes ? aes.method : record.compressionMethod;
   let inner: Readable | undefined;
   // `destroy` cannot reach the generator while it awaits the local header (`return()` waits for
   // the next `yield`), and over HTTP that read may be waiting out a `Retry-After`: the abort
@@ -63,27 +71,33 @@ export function zipEntryBytes(source: RandomAccessSource, record: ZipRecord, { a
     // The local name and extra field may differ in length from the central directory's copies.
     const dataStart = at + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
     const raw = source.stream(dataStart, record.compressedSize, stopped.signal);
-    const stages: (Readable | Transform)[] = [raw];
-    if (password !== undefined) {
+    const stages: (Readable | Duplex)[] = [raw];
+    if (password !== undefined && aes !== undefined) {
+      stages.push(winZipAesDecryption(password, aes.keyLength, record.compressedSize));
+    } else if (password !== undefined) {
       // With the CRC-32 in a data descriptor after the data (bit 3), writers check the DOS time.
       const check = (header.readUInt16LE(6) & 0x08) !== 0 ? header.readUInt16LE(10) >>> 8 : record.crc32 >>> 24;
       stages.push(zipDecryption(password, check));
     }
-    if (record.compressionMethod === 8) stages.push(createInflateRaw({ chunkSize: inflateChunk }));
+    const decompressor = method === 0 ? undefined : zipDecompressor(method, { flags: record.flags, size: record.uncompressedSize });
+    if (method !== 0 && decompressor === undefined) throw new Error(`unsupported compression method ${method} (${zipMethodName(method)})`);
+    if (decompressor !== undefined && 'stream' in decompressor) stages.push(decompressor.stream);
     // pipeline() destroys every stage when one fails, or when the last is destroyed from outside.
     inner = stages.length === 1 ? raw : (pipeline(stages, () => {}) as unknown as Readable);
+    const decoded: AsyncIterable<Uint8Array> = decompressor !== undefined && 'decode' in decompressor ? decompressor.decode(inner) : inner;
     let read = 0;
     try {
-      for await (const chunk of inner) {
-        read += (chunk as Buffer).length;
-        yield chunk as Buffer;
+      for await (const chunk of decoded) {
+        read += chunk.length;
+        yield chunk;
       }
     } catch (error) {
       throw readError(error, archive, entry);
     }
-    // A stored entry whose data the archive cuts short ends early here; inflate notices by itself.
-    const stored = record.compressedSize - (password === undefined ? 0 : encryptionHeaderSize);
-    if (record.compressionMethod === 0 && read < stored) throw new TruncatedError('unexpected end of the archive');
+    // A stored entry whose data the archive cuts short ends early here; decompressors notice by
+    // themselves, and so does AES decryption.
+    const stored = record.compressedSize - (password === undefined ? 0 : aes ? aesHeaderSize(aes.keyLength) + authenticationCodeSize : encryptionHeaderSize);
+    if (method === 0 && read < stored) throw new TruncatedError('unexpected end of the archive');
   })();
   return {
     [Symbol.asyncIterator]: () => chunks,
