@@ -23,6 +23,45 @@ const rarSignatures = [
   [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00],
 ];
 
+/** xz's stream header magic `FD 37 7A 58 5A 00` (the .xz file format, 2.1.1.1). */
+const xzSignature = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+
+/** A zstd frame's magic number `28 B5 2F FD` (RFC 8878, 3.1.1). */
+const zstdSignature = [0x28, 0xb5, 0x2f, 0xfd];
+
+/**
+ * bzip2's stream header `BZh1`…`BZh9`, then the magic of a block (`31 41 59 26 53 59`, π) or of
+ * the end of an empty stream (`17 72 45 38 50 90`, √π): three letters and a digit alone are too
+ * common in text to tell a bzip2 file by.
+ */
+function isBzip2(head: Uint8Array): boolean {
+  const block = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+  const end = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+  const level = head[3] ?? 0;
+  return startsWith(head, [0x42, 0x5a, 0x68]) && level >= 0x31 && level <= 0x39 && [block, end].some((magic) => startsWith(head.subarray(4), magic));
+}
+
+/** The compressed tar format whose signature `head` starts with, if any but gzip's. */
+function compressedTarOf(head: Uint8Array): 'tar.xz' | 'tar.bz2' | 'tar.zst' | undefined {
+  if (startsWith(head, xzSignature)) return 'tar.xz';
+  if (startsWith(head, zstdSignature)) return 'tar.zst';
+  if (isBzip2(head)) return 'tar.bz2';
+  return undefined;
+}
+
+/**
+ * Whether the xz, bzip2 or zstd stream that `head` starts holds a tar: what its first 512 bytes
+ * decode to is a tar header. A head that ends before they can be decoded (bzip2 decodes whole
+ * blocks, up to 900 kB; zstd blocks reach 128 KiB) is taken on its signature: the tar reader
+ * refuses it later, naming the format, if it holds no tar.
+ */
+async function holdsTar(head: Uint8Array, format: 'tar.xz' | 'tar.bz2' | 'tar.zst'): Promise<boolean> {
+  // Loaded only when such a file is met, as the readers are.
+  const [{ decodedHead }, { decoders }] = await Promise.all([import('./decodedStream.js'), import('./tarDecompress.js')]);
+  const first = await decodedHead(head, 512, decoders[format]);
+  return first === 'cut' || (first !== undefined && isTarHeader(first));
+}
+
 function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {
   return head.length >= bytes.length && bytes.every((byte, i) => head[i] === byte);
 }
@@ -101,12 +140,14 @@ export async function detectFormat(path: string): Promise<ArchiveFormat | undefi
 
 /**
  * The format that the first bytes of an archive show (at least 512 bytes for tar; the more of a
- * gzip stream, the surer the answer).
+ * gzip, xz, bzip2 or zstd stream, the surer the answer).
  */
 export async function formatOf(head: Uint8Array): Promise<ArchiveFormat | undefined> {
   if (zipSignatures.some((signature) => startsWith(head, signature))) return 'zip';
   if (startsWith(head, sevenZipSignature)) return '7z';
   if (rarSignatures.some((signature) => startsWith(head, signature))) return 'rar';
   if (startsWith(head, [0x1f, 0x8b])) return isTarHeader(await gunzipHead(head, 512)) ? 'tar.gz' : undefined;
+  const compressed = compressedTarOf(head);
+  if (compressed) return (await holdsTar(head, compressed)) ? compressed : undefined;
   return isTarHeader(head.subarray(0, 512)) ? 'tar' : undefined;
 }
