@@ -2,6 +2,7 @@ import type { RemoteOrigin } from './archive.js';
 import { isHttpUrl, urlWithoutQuery } from './http/redactUrl.js';
 import { telegramDocumentKeyOf } from './telegram/telegramDocumentName.js';
 import { torboxKeyOf } from './torbox/torboxName.js';
+import { zipVolumeSetKey } from './zipVolumeSet.js';
 
 /**
  * The key an archive's state (manifest, lock, temp folder) is kept under, as its source names it,
@@ -10,8 +11,10 @@ import { torboxKeyOf } from './torbox/torboxName.js';
  * A remote archive is keyed by its address without query string, so a signed link renewed with a
  * fresh token resumes the same delivery; a Torbox download by `torbox:<kind>:<id>`, whatever link
  * it is read through; a Telegram document by `tg:<chat>/<message-id>`, whether named so or by its
- * `t.me` link; a local file by its path. `archivePaths` resolves the key as a path: the leading `/`
- * keeps an address from being resolved against the current folder.
+ * `t.me` link; a volume of a split zip by its set's name (`x.zip` for `x.z01 … x.zip`, `x.zip.001`
+ * for `x.zip.001 …`), whichever volume is named; any other local file by its path. `archivePaths`
+ * resolves the key as a path: the leading `/` keeps an address from being resolved against the
+ * current folder.
  *
  * @param path The archive file, its address, its `torbox:` name, or its `tg:` name.
  */
@@ -20,7 +23,7 @@ export function archiveStateKey(path: string): string {
   if (telegram) return `/${telegram}`;
   if (isHttpUrl(path)) return `/${urlWithoutQuery(path)}`;
   const torbox = torboxKeyOf(path);
-  return torbox ? `/${torbox}` : path;
+  return torbox ? `/${torbox}` : (zipVolumeSetKey(path) ?? path);
 }
 
 /**
