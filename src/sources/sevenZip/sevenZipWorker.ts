@@ -1,0 +1,244 @@
+/**
+ * What runs 7-Zip (7z-wasm) in a worker thread. `callMain` is synchronous and would freeze the
+ * event loop for the whole extraction; in a worker it blocks only its own thread, and the
+ * {@link sevenZipWorkerMain} below talks to the main thread through shared memory:
+ *
+ * - 7-Zip's stdout is a device that posts each chunk it writes, then waits (`Atomics.wait`) while
+ *   more than `inFlight` bytes are posted and not yet taken by the consumer: a slow sink stalls
+ *   the decoder instead of filling memory;
+ * - its stderr is posted line by line, in the same channel, so a file's `- name` line and its
+ *   errors arrive in order with its bytes;
+ * - the archive's volumes are files of a small in-memory file system whose reads either read a
+ *   local file directly (`fs.readSync`) or ask the main thread for the bytes of any
+ *   `RandomAccessSource` and wait for them.
+ *
+ * The function is sent to the worker as text (`new Worker(code, { eval: true })`), so that the
+ * same code runs from `dist/` and from the TypeScript sources under vitest: it uses nothing from
+ * its module, only `require` and `workerData`.
+ */
+
+/** Slots of the control array shared with the worker (an `Int32Array`). */
+export const control = {
+  /** The state of a read asked of the main thread: {@link readState}. */
+  read: 0,
+  /** How many bytes the main thread put in the data buffer for the read. */
+  readLength: 1,
+  /** Bytes of output the consumer took so far, modulo 2^32 (the worker counts what it sent). */
+  consumed: 2,
+  /** Set to 1 to make the worker stop at its next wait. */
+  stop: 3,
+} as const;
+
+/** Values of the `read` slot. */
+export const readState = { idle: 0, asked: 1, ready: 2, failed: 3 } as const;
+
+/** Number of `Int32` slots of the control array. */
+export const controlSlots = 4;
+
+/** A volume of the archive as the worker sees it: a name in 7-Zip's folder, a size, and a path when local. */
+export interface WorkerVolume {
+  readonly name: string;
+  readonly size: number;
+  /** A local file the worker reads itself; without it, reads are asked of the main thread. */
+  readonly path?: string | undefined;
+}
+
+/** What the worker is given. */
+export interface WorkerInput {
+  /** The UMD build of 7z-wasm (`7zz.umd.js`), loaded with `require`. */
+  readonly modulePath: string;
+  /** 7-Zip's command line, the archive named relative to its folder. */
+  readonly args: readonly string[];
+  readonly volumes: readonly WorkerVolume[];
+  /** File names written, one a line, to `/unspool-list.txt`, for `@/unspool-list.txt`. */
+  readonly list?: string | undefined;
+  /** The control array's buffer ({@link control}). */
+  readonly control: SharedArrayBuffer;
+  /** Where the main thread puts the bytes of a read. */
+  readonly data: SharedArrayBuffer;
+  /** Output bytes posted and not yet consumed above which the worker waits. */
+  readonly inFlight: number;
+}
+
+/** What the worker posts to the main thread. */
+export type WorkerMessage =
+  | { readonly type: 'data'; readonly bytes: Uint8Array }
+  | { readonly type: 'line'; readonly text: string }
+  | { readonly type: 'read'; readonly volume: number; readonly position: number; readonly length: number }
+  | { readonly type: 'exit'; readonly code: number; readonly error?: string };
+
+/** The folder of 7-Zip's file system that holds the volumes. */
+export const archiveFolder = '/archive';
+
+/**
+ * The worker's body: loads 7z-wasm, lays out its file system, runs `callMain` once and posts its
+ * exit code. Sent as text: see the module's comment.
+ */
+export function sevenZipWorkerMain(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const input = workerData as WorkerInput;
+  const port = parentPort!;
+  const slots = new Int32Array(input.control);
+  const shared = new Uint8Array(input.data);
+  const [READ, READ_LENGTH, CONSUMED, STOP] = [0, 1, 2, 3];
+  const [IDLE, ASKED, READY] = [0, 1, 2];
+  // Chunks posted at most this large, so that one big write of 7-Zip's cannot overshoot inFlight by much.
+  const piece = 1024 * 1024;
+  const stopped = () => Atomics.load(slots, STOP) !== 0;
+  class Stopped extends Error {}
+
+  let sent = 0;
+  function waitForRoom(): void {
+    for (;;) {
+      const consumed = Atomics.load(slots, CONSUMED);
+      if (((sent - consumed) | 0) <= input.inFlight) return;
+      if (stopped()) throw new Stopped('stopped');
+      Atomics.wait(slots, CONSUMED, consumed, 1000);
+    }
+  }
+  function post(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length; at += piece) {
+      const copy = bytes.slice(at, at + piece);
+      sent = (sent + copy.length) | 0;
+      port.postMessage({ type: 'data', bytes: copy }, [copy.buffer]);
+      waitForRoom();
+    }
+  }
+
+  const decoder = new TextDecoder();
+  let line: number[] = [];
+  function errorByte(code: number | null): void {
+    if (code === null) return;
+    // Emscripten hands over bytes as signed chars.
+    const byte = code & 0xff;
+    if (byte !== 10) {
+      line.push(byte);
+      return;
+    }
+    port.postMessage({ type: 'line', text: decoder.decode(Uint8Array.from(line)).replace(/\r$/, '') });
+    line = [];
+  }
+
+  // One block read ahead from the main thread, so that 7-Zip's small reads (headers) do not each
+  // cross threads.
+  const block: { volume: number; start: number; bytes: Uint8Array } = { volume: -1, start: 0, bytes: new Uint8Array(0) };
+  function askMainThread(volume: number, position: number, length: number): Uint8Array {
+    Atomics.store(slots, READ, ASKED);
+    port.postMessage({ type: 'read', volume, position, length });
+    while (Atomics.load(slots, READ) === ASKED) {
+      if (stopped()) throw new Stopped('stopped');
+      Atomics.wait(slots, READ, ASKED, 1000);
+    }
+    const state = Atomics.load(slots, READ);
+    const got = Atomics.load(slots, READ_LENGTH);
+    Atomics.store(slots, READ, IDLE);
+    if (state !== READY) throw new Error('read failed');
+    return shared.slice(0, got);
+  }
+
+  const descriptors = new Map<number, number>();
+  function readVolume(volume: number, target: Int8Array | Uint8Array, offset: number, length: number, position: number): number {
+    const { path, size } = input.volumes[volume]!;
+    length = Math.max(0, Math.min(length, size - position));
+    if (length === 0) return 0;
+    if (path !== undefined) {
+      let fd = descriptors.get(volume);
+      if (fd === undefined) descriptors.set(volume, (fd = fs.openSync(path, 'r')));
+      let done = 0;
+      while (done < length) {
+        const got = fs.readSync(fd, target, offset + done, length - done, position + done);
+        if (got === 0) break;
+        done += got;
+      }
+      return done;
+    }
+    let done = 0;
+    while (done < length) {
+      const at = position + done;
+      if (block.volume !== volume || at < block.start || at >= block.start + block.bytes.length) {
+        const ask = Math.min(shared.length, size - at);
+        block.volume = volume;
+        block.start = at;
+        block.bytes = askMainThread(volume, at, ask);
+        if (block.bytes.length === 0) break;
+      }
+      const from = at - block.start;
+      const take = Math.min(length - done, block.bytes.length - from);
+      target.set(block.bytes.subarray(from, from + take), offset + done);
+      done += take;
+    }
+    return done;
+  }
+
+  const SevenZip = require(input.modulePath) as (options: object) => Promise<import('7z-wasm').SevenZipModule>;
+  void SevenZip({
+    stdout: () => {},
+    stderr: errorByte,
+    quit: (_code: number, status: unknown) => {
+      throw status;
+    },
+  }).then((sevenZip) => {
+    const FS = sevenZip.FS as import('7z-wasm').FileSystem & { createNode: (...args: unknown[]) => Record<string, unknown>; streams: unknown[] };
+    const WORKERFS = sevenZip.WORKERFS as unknown as { node_ops: object };
+
+    const device = FS.makedev(64, 0);
+    FS.registerDevice(device, {
+      open() {},
+      close() {},
+      read: () => 0,
+      write(_stream: unknown, buffer: Int8Array, offset: number, length: number) {
+        // Emscripten's heap view is signed: the bytes are posted unsigned, as Node's buffers are.
+        post(new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length));
+        return length;
+      },
+    });
+    FS.mkdev('/unspool-out', 0o666, device);
+    // 7-Zip writes its data to fd 1: it becomes the device above (the lowest free fd is taken).
+    FS.close(FS.streams[1] as never);
+    FS.open('/unspool-out', 'w');
+
+    FS.mkdir('/archive');
+    const folder = FS.lookupPath('/archive').node;
+    input.volumes.forEach((volume, index) => {
+      const node = FS.createNode(folder, volume.name, 0o100444, 0);
+      const now = Date.now();
+      Object.assign(node, {
+        size: volume.size,
+        atime: now,
+        mtime: now,
+        ctime: now,
+        node_ops: WORKERFS.node_ops,
+        stream_ops: {
+          read: (stream: unknown, buffer: Int8Array, offset: number, length: number, position: number) => readVolume(index, buffer, offset, length, position),
+          llseek(stream: { position: number; node: { size: number } }, offset: number, whence: number) {
+            const position = offset + (whence === 1 ? stream.position : whence === 2 ? stream.node.size : 0);
+            if (position < 0) throw new (FS as unknown as { ErrnoError: new (errno: number) => Error }).ErrnoError(28);
+            return position;
+          },
+        },
+      });
+      (folder.contents as Record<string, unknown>)[volume.name] = node;
+    });
+    if (input.list !== undefined) FS.writeFile('/unspool-list.txt', input.list);
+    FS.chdir('/archive');
+
+    let code: number;
+    let error: string | undefined;
+    try {
+      code = (sevenZip.callMain as unknown as (args: string[]) => number)([...input.args]) ?? 0;
+    } catch (thrown) {
+      const status = (thrown as { status?: unknown }).status;
+      if (typeof status === 'number') code = status;
+      else {
+        code = -1;
+        error = thrown instanceof Stopped ? 'stopped' : String((thrown as Error)?.message ?? thrown);
+      }
+    }
+    if (line.length > 0) errorByte(10);
+    port.postMessage({ type: 'exit', code, ...(error !== undefined && { error }) });
+  }, (failure: unknown) => {
+    port.postMessage({ type: 'exit', code: -1, error: `7-Zip could not start: ${String((failure as Error)?.message ?? failure)}` });
+  });
+}
