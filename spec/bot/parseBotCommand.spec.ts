@@ -39,12 +39,22 @@ describe('parseBotCommand', () => {
 });
 
 describe('archiveKindOf', () => {
-  it('tells archives to unpack, archives not read yet, and other files from name and type', () => {
+  it('tells archives to unpack, later volumes of a set, and other files from name and type', () => {
     expect(archiveKindOf('Holiday.ZIP', 'application/octet-stream')).toBe('archive');
     expect(archiveKindOf('backup.tar.gz', 'application/octet-stream')).toBe('archive');
     expect(archiveKindOf('download', 'application/zip')).toBe('archive');
-    expect(archiveKindOf('movie.7z', 'application/octet-stream')).toBe('unsupported');
-    expect(archiveKindOf('part.rar', 'application/vnd.rar')).toBe('unsupported');
     expect(archiveKindOf('song.mp3', 'audio/mpeg')).toBe('other');
+  });
+  it('takes 7z, RAR, compressed tars and the first volume of a set as archives, by name or by type', () => {
+    const names = ['movie.7z', 'part.rar', 'Comic.CBR', 'logs.tar.xz', 'logs.txz', 'src.tar.bz2', 'src.tbz2', 'src.tbz', 'db.tar.zst', 'db.tzst'];
+    const firsts = ['movie.7z.001', 'movie.part1.rar', 'movie.part01.rar', 'movie.zip.001'];
+    for (const name of [...names, ...firsts]) expect([name, archiveKindOf(name, 'application/octet-stream')]).toEqual([name, 'archive']);
+    const types = ['application/x-7z-compressed', 'application/vnd.rar', 'application/x-rar-compressed', 'application/x-xz', 'application/x-bzip2', 'application/zstd'];
+    for (const type of types) expect([type, archiveKindOf('download', type)]).toEqual([type, 'archive']);
+  });
+  it('tells a later volume of a set by its name, whatever its type', () => {
+    for (const name of ['movie.part2.rar', 'movie.part02.rar', 'movie.7z.002', 'movie.r00', 'movie.z01', 'movie.zip.003']) {
+      expect([name, archiveKindOf(name, 'application/vnd.rar')]).toEqual([name, 'later-volume']);
+    }
   });
 });

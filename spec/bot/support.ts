@@ -25,8 +25,8 @@ export interface BotHarness {
   sayInGroup(chatId: number, text: string, from?: Api.User): number;
   /** Sends the bot a message with a file. */
   sendMedia(media: Api.TypeMessageMedia, options?: { from?: Api.User; id?: number; caption?: string }): number;
-  /** Forwards a document posted with `server.postDocument` to the bot. */
-  forward(document: StoredDocument, from?: Api.User): number;
+  /** Forwards a document posted with `server.postDocument` to the bot, typed `mimeType` (default: `application/zip`). */
+  forward(document: StoredDocument, options?: { from?: Api.User; mimeType?: string }): number;
   /** The bot's text messages in the owner's chat. */
   replies(): StoredText[];
   /** Waits for a text message to the owner matching `pattern` (after `since` of them), and returns it. */
@@ -49,7 +49,7 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
  */
 export async function startTestBot(
   state: string,
-  options: { server?: TelegramServer; allowed?: string[]; settings?: Partial<JobSettings>; probe?: DiskSpaceProbe } & Partial<Pick<BotOptions, 'jobs' | 'scheduler' | 'statusEvery' | 'mediaWindow'>> = {},
+  options: { server?: TelegramServer; allowed?: string[]; settings?: Partial<JobSettings>; probe?: DiskSpaceProbe } & Partial<Pick<BotOptions, 'jobs' | 'scheduler' | 'statusEvery' | 'mediaWindow' | 'open'>> = {},
 ): Promise<BotHarness> {
   const server = options.server ?? new TelegramServer();
   server.add(owner, stranger);
@@ -69,6 +69,7 @@ export async function startTestBot(
     wait: async () => {},
     probe: options.probe,
     scheduler: options.scheduler,
+    open: options.open,
   });
 
   const deliver = (from: Api.User, message: Partial<ConstructorParameters<typeof Api.Message>[0]>, id = server.newId()) => {
@@ -91,14 +92,14 @@ export async function startTestBot(
     say: (text, from = owner) => deliver(from, { message: text }),
     sayInGroup: (chatId, text, from = owner) => deliver(from, { message: text, peerId: new Api.PeerChat({ chatId: long(chatId) }), fromId: new Api.PeerUser({ userId: from.id }) }),
     sendMedia: (media, { from = owner, id, caption = '' } = {}) => deliver(from, { media, message: caption }, id),
-    forward(document, from = owner) {
+    forward(document, { from = owner, mimeType = 'application/zip' } = {}) {
       const media = new Api.MessageMediaDocument({
         document: new Api.Document({
           id: long(document.id),
           accessHash: long(document.accessHash),
           fileReference: Buffer.from(document.fileReference),
           date: 1_700_000_000,
-          mimeType: 'application/zip',
+          mimeType,
           size: long(document.bytes.length),
           dcId: document.dcId,
           attributes: [new Api.DocumentAttributeFilename({ fileName: document.fileName })],

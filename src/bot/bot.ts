@@ -22,12 +22,14 @@ import { chatIdOf, inputPeerOf } from './chatRef.js';
 import { type IncomingMessage, incomingMessage } from './incomingMessage.js';
 import { isFinished, type Job } from './job.js';
 import { JobQueue } from './jobQueue.js';
-import type { JobSettings } from './jobRun.js';
+import type { JobRunContext, JobSettings } from './jobRun.js';
 import { deliveredBefore } from './deliveredBefore.js';
 import { jobScheduler } from './jobScheduler.js';
 import { mediaRelay } from './mediaRelay.js';
 import { statusBoard } from './statusBoard.js';
 import { archiveKindOf } from './archiveKind.js';
+import { volumeNameOf } from './volumeName.js';
+import { laterVolumeText } from './volumeTexts.js';
 import type { Stall } from '../runActivity.js';
 import type { BotLog } from './botLog.js';
 
@@ -48,6 +50,11 @@ export interface BotOptions {
   readonly probe?: DiskSpaceProbe | undefined;
   readonly scheduler?: SchedulerLike | undefined;
   readonly wait?: Wait | undefined;
+  /**
+   * How a job's archive is opened, given its source and the owner's password: tests pass a reader
+   * of their own. Default: `openArchive`.
+   */
+  readonly open?: JobRunContext['open'];
 }
 
 /** A running bot. */
@@ -114,6 +121,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     wait: options.wait,
     onFloodWait: (seconds: number, request: string) => log('flood-wait', { seconds, request }),
     onStall: (job: number, stall: Stall) => log('stalled', { job, where: stall.where, idleFor: stall.idleFor }),
+    open: options.open,
   };
 
   const scheduler = jobScheduler({ queue, context, maxJobs, paused, chat, say, log, passwords, links, isStopping: () => stopping });
@@ -213,20 +221,36 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const pass = async (message: IncomingMessage, password: string) => {
     // The password is not left in the chat's history where the bot can help it.
     await chat.forget(message.chat, message.id);
-    const job = [...queue.jobs].reverse().find((candidate) => candidate.lockedEntries && candidate.state === 'done' && chatIdOf(candidate.chat) === chatIdOf(message.chat));
+    const waiting = (candidate: Job) => (candidate.lockedEntries && candidate.state === 'done') || (candidate.lockedArchive && candidate.state === 'failed');
+    const job = [...queue.jobs].reverse().find((candidate) => waiting(candidate) && chatIdOf(candidate.chat) === chatIdOf(message.chat));
     if (!job) return say(message.chat, 'No archive here is waiting for a password.');
+    // Told before the update: the job may start while it is saved, and its start clears `lockedArchive`.
+    const what = job.lockedArchive ? '' : `${job.lockedEntries} file${job.lockedEntries === 1 ? '' : 's'} of `;
     passwords.set(job.id, password);
-    await queue.update(job, { state: 'waiting' });
-    await say(message.chat, `Trying the password on ${job.lockedEntries} file${job.lockedEntries === 1 ? '' : 's'} of ${jobTitle(job)}.`);
+    await queue.update(job, { state: 'waiting', error: undefined });
+    await say(message.chat, `Trying the password on ${what}${jobTitle(job)}.`);
     pump();
     return undefined;
+  };
+
+  /** Sets whose later volumes were answered, by chat and set, with when: a set sent whole is answered once. */
+  const answeredSets = new Map<string, number>();
+  const laterVolume = async (message: IncomingMessage, fileName: string) => {
+    const volume = volumeNameOf(fileName)!;
+    const key = `${chatIdOf(message.chat)}/${volume.main}`;
+    const now = Date.now();
+    const answered = answeredSets.get(key);
+    for (const [set, at] of answeredSets) if (now - at >= 60_000) answeredSets.delete(set);
+    answeredSets.set(key, now);
+    if (answered !== undefined && now - answered < 60_000) return undefined;
+    return say(message.chat, laterVolumeText(fileName, volume));
   };
 
   const fileMessage = async (message: IncomingMessage) => {
     const file = message.file!;
     if (file.kind === 'document') {
       const kind = archiveKindOf(file.fileName, file.document.mimeType);
-      if (kind === 'unsupported') return say(message.chat, `${file.fileName}: 7z and RAR archives are not supported yet; zip, tar and tar.gz are.`);
+      if (kind === 'later-volume') return laterVolume(message, file.fileName);
       if (kind === 'archive') return enqueue(message, `tg:${chatIdOf(message.chat)}/${message.id}`, file.fileName, undefined, false, file.document.id.toString());
     }
     const destination = access.defaultChat;

@@ -66,6 +66,11 @@ export interface Job {
   /** Entries still waiting for a password (skipped `encrypted` or failed `wrong-password`). */
   lockedEntries?: number;
   /**
+   * Set when the archive could not even be listed without its password (a 7z or RAR archive
+   * whose names are encrypted): the job failed, and `/pass` runs it again with one.
+   */
+  lockedArchive?: boolean;
+  /**
    * Set while the job's end is being told to its owner: a bot stopped before the report went out
    * tells it at its next start.
    */

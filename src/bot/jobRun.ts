@@ -1,10 +1,11 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import { ArchiveError, ConfigError, describeError } from '../errors.js';
+import { ArchiveError, ConfigError, describeError, PasswordNeededError } from '../errors.js';
 import type { DiskSpaceProbe } from '../freeSpace.js';
 import type { Stall } from '../runActivity.js';
 import { awaitsPassword, Manifest } from '../state/manifest.js';
 import { send } from '../pipeline.js';
 import type { Sink } from '../sinks/sink.js';
+import type { Archive } from '../sources/archive.js';
 import type { TelegramConnection } from '../telegram/connectTelegram.js';
 import { resolveChat } from '../telegram/resolveChat.js';
 import type { FloodWaitListener, Wait } from '../telegram/telegramCall.js';
@@ -52,6 +53,11 @@ export interface JobRunContext {
   readonly onFloodWait?: FloodWaitListener | undefined;
   /** Told when a job's run has made no progress for a minute while waiting for nothing known. */
   readonly onStall?: ((job: number, stall: Stall) => void) | undefined;
+  /**
+   * How a job's archive is opened, given its source and the password its owner gave (if any).
+   * Tests pass a reader of their own. Default: `send()`'s, `openArchive`.
+   */
+  readonly open?: ((source: string, password: string | undefined) => Promise<Archive>) | undefined;
 }
 
 /** How a run of a job ended. */
@@ -63,6 +69,11 @@ export type JobOutcome =
   | { readonly kind: 'done'; readonly summary: Summary; readonly elapsed: number; readonly bytes: number; readonly locked: number; readonly wrong: number }
   /** The archive could not be read, or a setting was wrong: `reason` says so in words. */
   | { readonly kind: 'failed'; readonly reason: string; readonly unreadable: boolean }
+  /**
+   * The archive cannot even be listed without its password (a 7z or RAR archive whose names are
+   * encrypted): none was given, or (`given`) the one given is wrong. `reason` says so in words.
+   */
+  | { readonly kind: 'locked'; readonly reason: string; readonly given: boolean }
   /** Stopped by `/cancel` or by the bot shutting down; the manifest keeps what was done. */
   | { readonly kind: 'stopped' };
 
@@ -112,7 +123,8 @@ function watched(sink: Sink, live: LiveProgress): Sink {
  * @param job The job; only read.
  * @param context The bot's connection, state folder and settings.
  * @param onStep Told of every step of the pipeline, after `live` has taken it in.
- * @param password The zip password the owner gave, kept in memory only.
+ * @param password The password the owner gave, kept in memory only: for the archive's entries,
+ * and for its names when they are encrypted.
  */
 export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) => void, password?: string): JobRun {
   const live = liveProgress(Date.now());
@@ -150,6 +162,7 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
     }
     if (stopping.signal.aborted) return ended();
     const { client, isBot, premium } = context.connection;
+    const { open } = context;
     send(job.source, {
       sink,
       state: context.state,
@@ -164,6 +177,7 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
       paused: context.paused,
       ledger: context.ledger,
       password,
+      open: open && ((path: string) => open(path, password)),
       probe: context.probe,
       scheduler: context.scheduler,
       activity,
@@ -180,6 +194,7 @@ export function runJob(job: Job, context: JobRunContext, onStep: (step: Step) =>
       },
       error(error: unknown) {
         ended();
+        if (error instanceof PasswordNeededError) return settle({ kind: 'locked', reason: error.reason, given: error.given });
         const known = error instanceof ArchiveError ? error.reason : error instanceof ConfigError ? error.message : describeError(error);
         settle({ kind: 'failed', reason: known, unreadable: error instanceof ArchiveError });
       },

@@ -23,7 +23,7 @@ export interface JobSchedulerOptions {
   /** Sends a message, never throwing. */
   readonly say: (chat: ChatRef, text: string) => Promise<number>;
   readonly log: BotLog;
-  /** Zip passwords by job, in memory only; a job's is forgotten once it has been tried. */
+  /** Passwords by job, in memory only; a job's is forgotten once it has been tried. */
   readonly passwords: Map<number, string>;
   /** Whole links (with their tokens) by job, in memory only. */
   readonly links: ReadonlyMap<number, string>;
@@ -42,8 +42,9 @@ export interface JobScheduler {
 /**
  * Takes waiting jobs from the queue in order and runs them (`runJob`), at most `maxJobs` at once.
  * It tells each job's owner when it waits for disk space and when it goes on, and when it ends:
- * unreadable (with the reason), or done (the report, as a text file when long, and a request for
- * a password when entries wait for one). A job whose link lost its token on its way to disk waits
+ * unreadable (with the reason), locked (a request for the password of an archive whose names are
+ * encrypted), or done (the report, as a text file when long, and a request for a password when
+ * entries wait for one). A job whose link lost its token on its way to disk waits
  * until the owner sends the link again.
  */
 export function jobScheduler(options: JobSchedulerOptions): JobScheduler {
@@ -82,6 +83,17 @@ export function jobScheduler(options: JobSchedulerOptions): JobScheduler {
       await queue.update(job, { state: 'failed', finishedAt: new Date().toISOString(), error: outcome.reason, reportPending: true });
       log('job-failed', { job: job.id, reason: outcome.reason });
       await say(job.chat, `✗ ${jobTitle(job)}: ${outcome.unreadable ? 'cannot be read: ' : ''}${outcome.reason}`);
+      passwords.delete(job.id);
+      await queue.update(job, { reportPending: undefined });
+      return;
+    }
+    if (outcome.kind === 'locked') {
+      // Failed, like an unreadable archive (`/retry` asks again), but `/pass` knows to run it again.
+      await queue.update(job, { state: 'failed', finishedAt: new Date().toISOString(), error: outcome.reason, lockedArchive: true, reportPending: true });
+      log('job-locked', { job: job.id, given: outcome.given });
+      const ask = outcome.given ? `The password is wrong for ${jobTitle(job)}` : `${jobTitle(job)} is password-protected, its file names too`;
+      await say(job.chat, `${ask}: reply /pass <password>`);
+      passwords.delete(job.id);
       await queue.update(job, { reportPending: undefined });
       return;
     }
@@ -116,7 +128,7 @@ export function jobScheduler(options: JobSchedulerOptions): JobScheduler {
   const start = (job: Job) => {
     const source = links.get(job.id) ?? job.source;
     // The state changes at once (the save follows), so that the next look at the queue counts it.
-    void queue.update(job, { state: 'running', startedAt: new Date().toISOString(), error: undefined });
+    void queue.update(job, { state: 'running', startedAt: new Date().toISOString(), error: undefined, lockedArchive: undefined });
     log('job-started', { job: job.id, source: isHttpUrl(source) ? redactUrl(source) : source });
     const onStep = (step: Step) => {
       if (step.kind === 'opened') void queue.update(job, { manifest: step.manifestFile, size: step.size });
