@@ -1,4 +1,5 @@
 import { type Duplex, pipeline, type Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import type { EntryBytes } from '../entry.js';
 import { describeError, EntryError, TruncatedError } from '../errors.js';
 import { CutShortError } from './decodedStream.js';
@@ -46,8 +47,8 @@ function readError(error: unknown, archive: string, entry: string): unknown {
  * wrong bytes. Reading the data range directly, rather than through unzipper's entry stream, also
  * spares a copy of every chunk and reads with large buffers; the central directory still comes from
  * unzipper. A password whose header check fails is an {@link EntryError} `wrong-password`; AES data
- * whose authentication code does not match, an {@link EntryError} `corrupt`; data that ends early,
- * a {@link TruncatedError}.
+ * whose authentication code does not match, or AE-1 data whose CRC-32 does not, an
+ * {@link EntryError} `corrupt`; data that ends early, a {@link TruncatedError}.
  *
  * @param source The archive's bytes.
  * @param record The entry's central-directory record, as unzipper parsed it.
@@ -85,14 +86,23 @@ export function zipEntryBytes(source: RandomAccessSource, record: ZipRecord, { a
     // pipeline() destroys every stage when one fails, or when the last is destroyed from outside.
     inner = stages.length === 1 ? raw : (pipeline(stages, () => {}) as unknown as Readable);
     const decoded: AsyncIterable<Uint8Array> = decompressor !== undefined && 'decode' in decompressor ? decompressor.decode(inner) : inner;
+    // AE-1 keeps the CRC-32 (AE-2 writes 0): checked here rather than by materialise, which would
+    // take a mismatch for a wrong password, when the authentication code has already ruled it out.
+    const checkCrc = password !== undefined && aes?.version === 1;
+    let crc = 0;
     let read = 0;
     try {
       for await (const chunk of decoded) {
         read += chunk.length;
+        if (checkCrc) crc = crc32(chunk, crc);
         yield chunk;
       }
     } catch (error) {
       throw readError(error, archive, entry);
+    }
+    if (checkCrc && crc >>> 0 !== record.crc32 >>> 0) {
+      const hex = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+      throw new EntryError(archive, entry, 'corrupt', `CRC-32 ${hex(crc)} does not match the declared ${hex(record.crc32)}, though the AES authentication code does: the zip was written wrong`);
     }
     // A stored entry whose data the archive cuts short ends early here; decompressors notice by
     // themselves, and so does AES decryption.

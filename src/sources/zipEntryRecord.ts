@@ -89,7 +89,8 @@ function encryptionOf(record: ZipRecord, password: string | undefined): Entry['e
  * Classifies one central-directory record: its name, kind, media type, sizes, encryption, and the
  * `problem` that keeps it from being read, if any. A method unspool cannot decompress is both a
  * `problem` and named as `unsupportedMethod`, so that the entry is skipped rather than failed. A
- * WinZip AES entry gets the method from its 0x9901 extra field, and no CRC-32 if it is AE-2.
+ * WinZip AES entry gets the method from its 0x9901 extra field, and no CRC-32: see
+ * {@link zipEntryBytes}.
  *
  * The name is decoded here from the record's raw bytes rather than taken from unzipper's `path`,
  * which is always decoded as UTF-8: a valid Info-ZIP Unicode Path wins, then the UTF-8 flag, then
@@ -107,8 +108,9 @@ export function zipEntryFields(record: ZipRecord, index: number, { archive, arch
   // Only a sound entry is skipped for its method: a broken one fails for what breaks it.
   const unsupported = broken === undefined && !zipMethodSupported(method);
   const problem = unsupported ? `unsupported compression method ${method} (${zipMethodName(method)})` : broken;
-  // AE-2 writes 0 for the CRC-32 (the AES authentication code checks the data instead).
-  const crc32 = aes?.version === 2 ? undefined : record.crc32;
+  // AE-2 writes 0 for the CRC-32 (the AES authentication code checks the data instead), and
+  // zipEntryBytes checks AE-1's itself: a mismatch after the code matched is no wrong password.
+  const crc32 = aes === undefined ? record.crc32 : undefined;
   return {
     archive,
     index,
