@@ -4,7 +4,7 @@
  * delivered from any of their volumes, byte for byte; a missing volume fails only what it holds.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { lastValueFrom, map, toArray } from 'rxjs';
@@ -12,6 +12,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archiveStatePaths } from '../../src/openRun.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { openArchive } from '../../src/sources/openArchive.js';
+import { fileSource } from '../../src/sources/randomAccess.js';
+import { readZipEnd } from '../../src/sources/zipEndRecord.js';
 import { openZipVolumes } from '../../src/sources/zipVolumes.js';
 import { runCli, sendArgs } from '../support/runCli.js';
 import { runSend, runSendUntil, stepsOf } from '../support/runSend.js';
@@ -104,7 +106,6 @@ describe('a zip split into volumes', () => {
     });
 
     async function sizeOfLast(volumes: readonly string[]): Promise<number> {
-      const { stat } = await import('node:fs/promises');
       return (await stat(join(workspace.root, volumes.at(-1)!))).size;
     }
 
@@ -132,6 +133,22 @@ describe('a zip split into volumes', () => {
       await spannedSet(workspace.root);
       await rename(join(workspace.root, 'x.zip'), join(workspace.root, 'away'));
       await expect(openArchive(join(workspace.root, 'x.z02'), 'x.z02')).rejects.toThrow(`x.z02: missing volume ${join(workspace.root, 'x.zip')}`);
+    });
+
+    it('cannot be opened without a volume that holds part of the central directory, and names it', async () => {
+      // 600 long names in 64 KB volumes: the central directory starts in a volume before x.zip.
+      await mkdir(join(workspace.root, 'many'));
+      const names = Array.from({ length: 600 }, (_, i) => `many/a-long-name-that-makes-the-central-directory-grow-quickly-${String(i).padStart(4, '0')}.txt`);
+      for (const name of names) await writeFile(join(workspace.root, name), name);
+      await run('zip', ['-q', '-s', '64k', 'x.zip', ...names], { cwd: workspace.root });
+      const last = join(workspace.root, 'x.zip');
+      const end = await readZipEnd(fileSource(last), (await stat(last)).size);
+      expect(end!.directoryDisk).toBeLessThan(end!.lastDisk);
+      const holding = `x.z${String(end!.directoryDisk + 1).padStart(2, '0')}`;
+      await rename(join(workspace.root, holding), join(workspace.root, 'away'));
+      await expect(openArchive(join(workspace.root, 'x.z01'), 'x.z01')).rejects.toThrow(
+        `x.z01: missing volume ${join(workspace.root, holding)}, which holds part of the central directory`,
+      );
     });
 
     it('refuses its last volume named alone, saying to name the whole set', async () => {

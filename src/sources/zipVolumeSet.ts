@@ -95,7 +95,10 @@ async function findSpanned(path: string, stem: string, z: string, namedLast: boo
   if (lastSize === undefined) throw new ZipVolumeSetError(`missing volume ${last}: the last volume of a split zip holds its central directory`);
   const end = await readZipEnd(fileSource(last), lastSize).catch(() => undefined);
   if (end === undefined) throw new ZipVolumeSetError(`${last} has no end of central directory: it is not the last volume of a split zip, or it is cut short`);
-  if (end.lastDisk === 0) throw new ZipVolumeSetError(`${last} is a whole zip, not the last volume of a split zip: name it alone`);
+  if (end.lastDisk === 0) {
+    if (namedLast) return undefined;
+    throw new ZipVolumeSetError(`${last} is a whole zip, not the last volume of a split zip: name it alone`);
+  }
   const paths = [...Array.from({ length: end.lastDisk }, (_, i) => find(`z${String(i + 1).padStart(2, '0')}`)), last];
   return { kind: 'spanned', volumes: volumesOf(paths, await Promise.all(paths.map(sizeOf))) };
 }
