@@ -3,6 +3,7 @@ import { createInflateRaw } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import unbzip2Stream from 'unbzip2-stream';
 import type { Decoder } from './decodedStream.js';
+import { inflate64 } from './inflate64.js';
 import { decodeXz } from './xzStream.js';
 
 /**
@@ -124,6 +125,8 @@ export function zipDecompressor(method: number, _config: DecompressorConfig): Zi
   switch (method) {
     case 8:
       return { stream: createInflateRaw({ chunkSize: inflateChunk }) };
+    case 9:
+      return { decode: inflate64 };
     case 12:
       return { stream: bzip2() };
     case 93:
@@ -136,4 +139,4 @@ export function zipDecompressor(method: number, _config: DecompressorConfig): Zi
 }
 
 /** Whether unspool can read data compressed with `method`: stored, or one {@link zipDecompressor} knows. */
-export const zipMethodSupported = (method: number): boolean => [0, 8, 12, 93, 95].includes(method);
+export const zipMethodSupported = (method: number): boolean => [0, 8, 9, 12, 93, 95].includes(method);
