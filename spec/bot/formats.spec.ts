@@ -10,7 +10,14 @@ import { pngBytes } from '../support/media.js';
 import { sha256 } from '../support/sampleBytes.js';
 import { createWorkspace, filesUnder, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
+import { TelegramServer } from '../support/telegramRecorder.js';
 import { type BotHarness, startTestBot } from './support.js';
+
+/** An archive that cannot even be listed without `password`, as a 7z or RAR whose names are encrypted; a zip once it is given. */
+const lockedOpen = (password: string) => async (source: string, given: string | undefined): Promise<Archive> => {
+  if (given !== password) throw new PasswordNeededError(basename(source), given !== undefined);
+  return openArchive(source, basename(source));
+};
 
 const photos = (count: number, seed = 0) => Array.from({ length: count }, (_, i) => ({ name: `photos/p${i}.png`, data: pngBytes(30 + i, 20, seed + i) }));
 
@@ -77,11 +84,9 @@ describe('the bot with 7z, RAR, compressed tars and volume sets', () => {
     const files = photos(3);
     await writeZip(archive, files);
     const tried: (string | undefined)[] = [];
-    // An archive that cannot even be listed without its password, as a 7z or RAR with encrypted names.
-    const open = async (source: string, password: string | undefined): Promise<Archive> => {
+    const open = (source: string, password: string | undefined) => {
       tried.push(password);
-      if (password !== 'open sesame') throw new PasswordNeededError(basename(source), password !== undefined);
-      return openArchive(source, basename(source));
+      return lockedOpen('open sesame')(source, password);
     };
     harness = await startTestBot(workspace.state, { open });
     harness.say(`/send ${archive}`);
@@ -112,5 +117,24 @@ describe('the bot with 7z, RAR, compressed tars and volume sets', () => {
       expect(text).not.toContain('open sesame');
       expect(text).not.toContain('not it');
     }
+  });
+
+  it('still takes /pass for such an archive after a restart: the wait is kept, the password never is', async () => {
+    const archive = join(workspace.root, 'kept.rar');
+    const files = photos(2, 5);
+    await writeZip(archive, files);
+    const server = new TelegramServer();
+    const open = lockedOpen('swordfish');
+    const first = await startTestBot(workspace.state, { server, open });
+    first.say(`/send ${archive}`);
+    await first.reply(/^#1 kept\.rar is password-protected, its file names too: reply \/pass <password>$/);
+    await first.bot.stop();
+
+    harness = await startTestBot(workspace.state, { server, open });
+    const since = harness.replies().length;
+    harness.say('/pass swordfish');
+    await harness.reply(/^Trying the password on #1 kept\.rar\.$/, since);
+    await harness.reply(/^✅ #1 kept\.rar: done.*2 delivered/, since);
+    expect(server.messages.map((message) => message.sha256).sort()).toEqual(files.map((file) => sha256(file.data)).sort());
   });
 });
