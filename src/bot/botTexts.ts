@@ -14,14 +14,14 @@ export function formatSpeed(bytes: number, milliseconds: number): string {
 /** What `/help` and `/start` answer. */
 export function helpText(): string {
   return [
-    'I deliver the photos, videos, music and documents inside archives (zip, tar, tar.gz) to Telegram, in albums, one album on disk at a time.',
+    'I deliver the photos, videos, music and documents inside archives (zip, 7z, RAR, tar, tar.gz, tar.xz, tar.bz2, tar.zst) to Telegram, in albums, one album on disk at a time.',
     '',
     `${usage.send}: queue an archive. A link or torbox:<id> sent alone works too, and so does forwarding an archive file to me.`,
     '/queue: what is waiting, running, done and failed.',
     `${usage.status}: live progress, kept up to date in one message.`,
     '/pause, /resume: stop after the current album, go on.',
     `${usage.cancel}, ${usage.retry}: stop a job (it can go on later), or go on with it / try its failed files again.`,
-    `${usage.pass}: the password of a protected zip I asked about.`,
+    `${usage.pass}: the password of a protected archive (zip, 7z or RAR) I asked about.`,
     'Photos, videos and music sent to me alone are passed on as they are.',
   ].join('\n');
 }
