@@ -26,7 +26,7 @@ export interface ItemFailure {
 /**
  * One `x -so` pass of 7-Zip, split back into its items. 7-Zip writes every extracted file to
  * stdout one after the other, and with `-bb3` it prints `- name` to stderr as it starts each item
- * (folders and empty files too), then any `ERROR: … : name` once the item's bytes are out; both
+ * (folders and empty files too; `. name` for one it decodes only to skip it), then any `ERROR: … : name` once the item's bytes are out; both
  * arrive in one ordered stream of events, so each chunk and each error belongs to the item whose
  * line came last. That holds even when an item ends early (a data error), where splitting by the
  * listing's sizes would lose its place.
@@ -48,9 +48,12 @@ export class SevenZipPass {
     private readonly order: readonly SevenZipItem[],
   ) {}
 
-  /** The item 7-Zip is on. */
+  /** Whether 7-Zip is on an item outside `order`, one it decodes but skips (a `.` line). */
+  private aside = false;
+
+  /** The item 7-Zip is on, if it is one of `order`. */
   private get current(): SevenZipItem | undefined {
-    return this.order[this.cursor];
+    return this.aside ? undefined : this.order[this.cursor];
   }
 
   /** Takes the next event of the run and follows it; returns the chunk it was, if any. */
@@ -61,9 +64,12 @@ export class SevenZipPass {
       this.exit = event;
       return undefined;
     }
-    const marker = /^[-T.H] (.*)$/.exec(event.text);
+    const marker = /^([-T.H]) (.*)$/.exec(event.text);
     if (marker) {
-      const name = marker[1]!.replace(/\/$/, '');
+      // `.` is an item 7-Zip decodes without extracting it (in a solid block, before a wanted one).
+      this.aside = marker[1] === '.';
+      if (this.aside) return undefined;
+      const name = marker[2]!.replace(/\/$/, '');
       const at = this.order.findIndex((item, position) => position > this.cursor && item.name === name);
       this.cursor = at < 0 ? this.cursor + 1 : at;
       return undefined;

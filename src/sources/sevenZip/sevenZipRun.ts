@@ -33,6 +33,14 @@ export interface SevenZipRunOptions {
   inFlight?: number | undefined;
 }
 
+/** Workers started and not yet exited, over every run: what a spec checks after a stop. */
+let liveWorkers = 0;
+
+/** How many 7-Zip workers are running now (started and not yet exited). */
+export function runningSevenZipWorkers(): number {
+  return liveWorkers;
+}
+
 const modulePath = createRequire(import.meta.url).resolve('7z-wasm/7zz.umd.js');
 
 /** Bytes the main thread hands over per read of a source for the worker. */
@@ -67,12 +75,16 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
       inFlight: options.inFlight ?? 4 * 1024 * 1024,
     };
     this.worker = new Worker(`(${sevenZipWorkerMain.toString()})()`, { eval: true, workerData });
+    liveWorkers++;
     this.worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'read') void this.serveRead(message.volume, message.position, message.length);
       else this.push(message.type === 'data' ? { type: 'data', bytes: message.bytes } : message);
     });
     this.worker.on('error', (error) => this.push({ type: 'exit', code: -1, error: error.message }));
-    this.worker.on('exit', () => this.push({ type: 'exit', code: -1, error: '7-Zip stopped before its end' }));
+    this.worker.on('exit', () => {
+      liveWorkers--;
+      this.push({ type: 'exit', code: -1, error: '7-Zip stopped before its end' });
+    });
   }
 
   /** Reads what the worker asks of a source, and wakes it. */
@@ -107,6 +119,11 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
       Atomics.notify(this.slots, control.consumed);
     }
     to(event);
+  }
+
+  /** Output bytes received from 7-Zip and not yet handed to the consumer: at most about `inFlight`. */
+  get bufferedBytes(): number {
+    return this.events.reduce((total, event) => total + (event.type === 'data' ? event.bytes.length : 0), 0);
   }
 
   /** The next event; after `exit`, `exit` again. */
