@@ -4,6 +4,7 @@ import { Decompress as ZstdDecompress } from 'fzstd';
 import unbzip2Stream from 'unbzip2-stream';
 import type { Decoder } from './decodedStream.js';
 import { inflate64 } from './inflate64.js';
+import { lzmaDecoder } from './lzmaDecoder.js';
 import { decodeXz } from './xzStream.js';
 
 /**
@@ -121,7 +122,7 @@ export type ZipDecompressor = { readonly stream: Duplex } | { readonly decode: D
  * @param method The method from the entry's header (for WinZip AES, from its 0x9901 field).
  * @param config The entry's flags and size, which LZMA needs.
  */
-export function zipDecompressor(method: number, _config: DecompressorConfig): ZipDecompressor | undefined {
+export function zipDecompressor(method: number, config: DecompressorConfig): ZipDecompressor | undefined {
   switch (method) {
     case 8:
       return { stream: createInflateRaw({ chunkSize: inflateChunk }) };
@@ -129,6 +130,8 @@ export function zipDecompressor(method: number, _config: DecompressorConfig): Zi
       return { decode: inflate64 };
     case 12:
       return { stream: bzip2() };
+    case 14:
+      return { decode: lzmaDecoder(config.size, (config.flags & 0x02) !== 0) };
     case 93:
       return { stream: zstd() };
     case 95:
@@ -139,4 +142,4 @@ export function zipDecompressor(method: number, _config: DecompressorConfig): Zi
 }
 
 /** Whether unspool can read data compressed with `method`: stored, or one {@link zipDecompressor} knows. */
-export const zipMethodSupported = (method: number): boolean => [0, 8, 9, 12, 93, 95].includes(method);
+export const zipMethodSupported = (method: number): boolean => [0, 8, 9, 12, 14, 93, 95].includes(method);
