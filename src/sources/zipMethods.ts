@@ -1,11 +1,11 @@
-import { type Duplex, Transform, type TransformCallback } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
-import unbzip2Stream from 'unbzip2-stream';
+import { decodeBzip2 } from './bzip2Stream.js';
 import type { Decoder } from './decodedStream.js';
 import { inflate64 } from './inflate64.js';
 import { lzmaDecoder } from './lzmaDecoder.js';
 import { decodeXz } from './xzStream.js';
+import { decodeZstd } from './zstdStream.js';
 
 /**
  * The compression methods of zip, as APPNOTE 6.3.10 section 4.4.5 numbers them, by name: for
@@ -54,60 +54,9 @@ export interface DecompressorConfig {
 const inflateChunk = 256 * 1024;
 
 /**
- * BZip2 through `unbzip2-stream`, a `through` stream of the old kind, wrapped in a Transform so
- * that `pipeline` sees a stream of today: it decodes each whole block as soon as it has one, within
- * `write`, so the wrapper only passes the blocks on, and turns its "ended prematurely" into an
- * error of the stream.
- */
-function bzip2(): Transform {
-  const decoder = unbzip2Stream();
-  let failure: Error | undefined;
-  const out = new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      decoder.write(chunk);
-      callback(failure ?? null);
-    },
-    flush(callback: TransformCallback) {
-      decoder.end();
-      callback(failure ?? null);
-    },
-  });
-  decoder.on('data', (block: Buffer) => out.push(block));
-  decoder.on('error', (error: Error) => {
-    failure ??= error;
-  });
-  return out;
-}
-
-/** Zstandard through `fzstd`, which decodes each block as soon as it has it all. */
-function zstd(): Transform {
-  let out: Transform;
-  // fzstd keeps the block it hands over as its window: it is copied before it is passed on.
-  const decoder = new ZstdDecompress((block) => out.push(Buffer.from(block)));
-  out = new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      try {
-        decoder.push(chunk);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-    flush(callback: TransformCallback) {
-      try {
-        decoder.push(new Uint8Array(0), true);
-        callback();
-      } catch (error) {
-        callback(error as Error);
-      }
-    },
-  });
-  return out;
-}
-
-/**
- * How the data of one method is decompressed: by a Node stream it is piped through, or by a
- * {@link Decoder} (the pull decoders that the compressed tars share) it is iterated through.
+ * How the data of one method is decompressed: by a Node stream it is piped through (zlib's
+ * inflate), or by a {@link Decoder} it is iterated through, which decodes only as its output is
+ * asked for (BZip2, Zstandard and XZ are the decoders the compressed tars use).
  */
 export type ZipDecompressor = { readonly stream: Duplex } | { readonly decode: Decoder };
 
@@ -129,11 +78,11 @@ export function zipDecompressor(method: number, config: DecompressorConfig): Zip
     case 9:
       return { decode: inflate64 };
     case 12:
-      return { stream: bzip2() };
+      return { decode: decodeBzip2 };
     case 14:
       return { decode: lzmaDecoder(config.size, (config.flags & 0x02) !== 0) };
     case 93:
-      return { stream: zstd() };
+      return { decode: decodeZstd };
     case 95:
       return { decode: decodeXz };
     default:
