@@ -45,7 +45,10 @@ export async function openSevenZipArchive(volumes: readonly SevenZipVolume[], na
   if (said.some((line) => /encrypted archive|wrong password/i.test(line))) throw new PasswordNeededError(name, password !== undefined);
   const missing = said.map((line) => /missing volume\s*:\s*(.+)$/i.exec(line)?.[1]).find(Boolean);
   if (missing) throw new ArchiveError(name, `a volume is missing: ${missing.trim()}`);
-  const listing = result.code === 0 || result.code === 1 ? parseSevenZipListing(result.stdout.toString('utf8')) : undefined;
+  // A listing that comes with errors (a RAR cut short or damaged) is still read: its entries
+  // before the damage can be delivered, and 7-Zip fails the others when it reaches them.
+  const parsed = parseSevenZipListing(result.stdout.toString('utf8'));
+  const listing = result.code === 0 || result.code === 1 || (parsed && parsed.items.length > 0) ? parsed : undefined;
   if (!listing) {
     const words = said.length > 0 ? said.join('; ') : (result.error ?? `7-Zip ended with code ${result.code}`);
     throw new ArchiveError(name, `not a readable ${format} archive: ${words}${volumes.length > 1 || /\.(?:\d{3}|r\d\d|part\d+\.rar)$/i.test(volumes[0]!.name) ? ' (is a volume missing?)' : ''}`);

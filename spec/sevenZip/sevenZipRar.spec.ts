@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { copyFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Entry } from '../../src/entry.js';
+import { EntryError, PasswordNeededError } from '../../src/errors.js';
+import { dirSink } from '../../src/sinks/dirSink.js';
+import { openArchive } from '../../src/sources/openArchive.js';
+import { runSend } from '../support/runSend.js';
+import { createWorkspace, deliveredDigests, removeWorkspace, type Workspace } from '../support/workspace.js';
+
+/** One fixture as `spec/fixtures/rar/expected.json` describes it (7-Zip's own view of it). */
+interface RarFixture {
+  readonly name: string;
+  readonly volumes: readonly string[];
+  readonly password?: string;
+  readonly entries: readonly { name: string; kind: string; size: number; sha256?: string | null }[];
+}
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'rar');
+const expected = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf8')) as { fixtures: RarFixture[] };
+
+/** What reading an entry gave: its digest, or the reason it failed. */
+type Read = { name: string; kind: string; size: number; sha256?: string | null; failed?: string };
+
+/** Reads every entry of an archive through `entries()`, as materialise would. */
+async function readAll(path: string, password?: string): Promise<Read[]> {
+  const archive = await openArchive(path, undefined, { password });
+  const read: Read[] = [];
+  await new Promise<void>((resolve, reject) =>
+    archive.entries({ password }).subscribe({
+      next: (entry: Entry) => {
+        void (async () => {
+          const item: Read = { name: entry.name, kind: entry.kind, size: entry.size };
+          if (entry.kind === 'file' && entry.size > 0) {
+            const hash = createHash('sha256');
+            try {
+              for await (const chunk of entry.open()) hash.update(chunk);
+              item.sha256 = hash.digest('hex');
+            } catch (error) {
+              item.sha256 = null;
+              item.failed = error instanceof EntryError ? error.reason : String(error);
+            }
+          }
+          read.push(item);
+          entry.release();
+        })();
+      },
+      error: reject,
+      complete: resolve,
+    }),
+  );
+  return read;
+}
+
+describe('RAR archives (fixtures from libarchive and rarfile)', () => {
+  let workspace: Workspace;
+
+  beforeEach(async () => {
+    workspace = await createWorkspace();
+  });
+
+  afterEach(async () => {
+    await removeWorkspace(workspace);
+  });
+
+  /** The fixture's volumes copied into the workspace; the first one's path. */
+  async function copied(fixture: RarFixture): Promise<string[]> {
+    for (const volume of fixture.volumes) await copyFile(join(fixtures, volume), join(workspace.root, volume));
+    return fixture.volumes.map((volume) => join(workspace.root, volume));
+  }
+
+  it.each(expected.fixtures.map((fixture) => [fixture.name, fixture] as const))('reads %s as 7-Zip lists and extracts it', async (_name, fixture) => {
+    const [first] = await copied(fixture);
+    const read = await readAll(first!, fixture.password);
+    const want = fixture.entries.map(({ name, kind, size, sha256 }) => ({ name, kind, size, ...(kind === 'file' && size > 0 && { sha256: sha256 ?? null }) }));
+    expect(read.map(({ failed, ...entry }) => (void failed, entry))).toEqual(want);
+  });
+
+  it('opens a volume set from its last volume', async () => {
+    const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar5-volumes.part01.rar')!;
+    const volumes = await copied(fixture);
+    const read = await readAll(volumes.at(-1)!);
+    expect(read.map((entry) => entry.sha256)).toEqual(fixture.entries.map((entry) => entry.sha256));
+  });
+
+  it('refuses an archive with encrypted headers without its password, asking for it', async () => {
+    const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar5-encrypted-headers.rar')!;
+    const [first] = await copied(fixture);
+    await expect(openArchive(first!)).rejects.toBeInstanceOf(PasswordNeededError);
+    await expect(openArchive(first!, undefined, { password: 'nope' })).rejects.toThrow(/wrong password/);
+  });
+
+  it('fails the damaged entry as corrupt', async () => {
+    const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar4-corrupt.rar')!;
+    const [first] = await copied(fixture);
+    const read = await readAll(first!);
+    expect(read.map((entry) => entry.failed)).toEqual(['corrupt']);
+  });
+
+  it('delivers a solid RAR 5 volume set through send()', async () => {
+    const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar5-solid-volumes.part1.rar')!;
+    const volumes = await copied(fixture);
+    await runSend(volumes[1]!, { sink: await dirSink(workspace.out), state: workspace.state });
+    const want = fixture.entries
+      .filter((entry) => entry.kind === 'file' && entry.size > 0)
+      .map((entry) => ({ entry: entry.name, sha256: entry.sha256 }))
+      .sort((a, b) => a.entry.localeCompare(b.entry));
+    expect(await deliveredDigests(workspace.out)).toEqual(want);
+  });
+});
