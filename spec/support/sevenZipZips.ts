@@ -130,6 +130,8 @@ export interface CompressedEntry {
   readonly compressed: Uint8Array;
   /** The uncompressed bytes, for the CRC-32 and size the headers declare. */
   readonly data: Uint8Array;
+  /** General-purpose flags besides UTF-8 (0x02: an LZMA stream with an end marker). Default: none. */
+  readonly flags?: number;
 }
 
 /** A zip of entries compressed elsewhere (Zstandard by the `zstd` tool): headers, data, directory, end. */
@@ -147,7 +149,7 @@ export function compressedZip(entries: readonly CompressedEntry[]): Buffer {
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(63, 4);
-    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(0x800 | (entry.flags ?? 0), 6);
     fields.copy(local, 8, 0, 2);
     fields.copy(local, 14, 4, 16);
     local.writeUInt16LE(name.length, 26);
@@ -155,7 +157,7 @@ export function compressedZip(entries: readonly CompressedEntry[]): Buffer {
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(63, 4);
     central.writeUInt16LE(63, 6);
-    central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(0x800 | (entry.flags ?? 0), 8);
     fields.copy(central, 10, 0, 2);
     fields.copy(central, 16, 4, 16);
     central.writeUInt16LE(name.length, 28);
