@@ -3,12 +3,14 @@
  * tar.gz (wall time, peak RSS, peak temp bytes), and what resuming costs at 10 % and 90 % of the
  * archive, the peak RSS of uploading a 1 GiB entry to Telegram (through the test recorder), and
  * the same archives sent from a loopback HTTP server (with and without ranges), and the bot
- * delivering the zip after "/send" (through the recorder). It prints numbers; it asserts nothing.
+ * delivering the zip after "/send" (through the recorder), and the camera roll as a non-solid and a
+ * solid 7z beside 7-Zip (`--only 7z`; its archives take minutes to build, once). It prints
+ * numbers; it asserts nothing.
  * The report goes to stdout, progress to stderr.
  *
  * ```sh
  * npm run bench                                  # everything
- * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram, http, bot
+ * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram, http, bot, 7z
  * npm run bench -- --only unzip,unspool-zip      # or single runs by name
  * npm run bench -- --repeat 1                    # one run of each (default 3, medians shown; bot: 1)
  * npm run bench -- --rebuild                     # rebuild the cached fixtures first
@@ -25,10 +27,11 @@ import { httpReport } from './httpReport.js';
 import { runHttp } from './httpSend.js';
 import { loadLine, machine, megabytes } from './report.js';
 import { resumeReport, runResume } from './resume.js';
+import { runSevenZipBench } from './sevenZip.js';
 import { runTelegramUpload } from './telegramUpload.js';
 
 const usage = `usage: npm run bench -- [--only <names>] [--repeat <n>] [--rebuild]
-  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, http, bot, or a run (${competitors.map((each) => each.name).join(', ')})
+  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, http, bot, 7z, or a run (${competitors.map((each) => each.name).join(', ')})
   --repeat <n>    runs of each extractor (round-robin) and resumes from each point; tables show medians (default 3; the bot runs once unless given)
   --rebuild       rebuild the fixtures in bench/.cache even if they are valid`;
 
@@ -48,7 +51,7 @@ if (values.help) {
   print(usage);
   process.exit(0);
 }
-const groups = ['extract', 'resume', 'resume-tgz', 'telegram', 'http', 'bot'];
+const groups = ['extract', 'resume', 'resume-tgz', 'telegram', 'http', 'bot', '7z'];
 const chosen = new Set((values.only ?? [...groups]).flatMap((each) => each.split(',')).map((each) => each.trim()).filter(Boolean));
 const unknown = [...chosen].filter((name) => !groups.includes(name) && !competitors.some((each) => each.name === name));
 const repeat = Number(values.repeat ?? '3');
@@ -68,6 +71,18 @@ print(
 );
 print(`peak temp: total size of the files under <state>/tmp, polled every ~10 ms`);
 print();
+
+if (chosen.has('7z')) {
+  print(`## 7z: unspool on the camera roll as a non-solid and a solid 7z, next to 7-Zip (${repeat} run${repeat === 1 ? '' : 's'} each; medians)`);
+  print();
+  for (const line of await runSevenZipBench(cacheDir, timeWrapper, repeat, progress)) print(line);
+  print();
+}
+// The 7z benchmark builds its own archives: the zip and the tar.gz are not needed for it alone.
+if (chosen.size === 1 && chosen.has('7z')) {
+  print(`bench wall time: ${((performance.now() - started) / 1000).toFixed(0)} s; load at the end ${loadLine()}`);
+  process.exit(0);
+}
 
 const fixtures = await ensureFixtures(cacheDir, progress, values.rebuild);
 const archiveBytes = { zip: (await stat(fixtures.zip)).size, tgz: (await stat(fixtures.tgz)).size };

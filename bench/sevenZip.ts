@@ -1,0 +1,261 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { albumFolderNames, albumFolders } from './albumFolders.js';
+import { findBinary, unspoolCli, unspoolSendArgs } from './competitors.js';
+import { diskUsage, type Usage } from './diskUsage.js';
+import { fixtureBytes } from './fixtureBytes.js';
+import { type FixtureEntry, fixtureLayout } from './fixtureLayout.js';
+import { flushWrites, measure, type Measurement } from './measure.js';
+import { median, megabytes, type Row, seconds, table, times } from './report.js';
+
+const sevenZipCli = createRequire(import.meta.url).resolve('7z-wasm/cli.js');
+
+/** The two 7z benchmark archives: the camera roll non-solid and solid (LZMA2, 7-Zip's defaults). */
+export interface SevenZipFixtures {
+  readonly nonSolid: string;
+  readonly solid: string;
+  readonly entries: readonly FixtureEntry[];
+  readonly totalBytes: number;
+  /** Seconds 7z-wasm took to write each, when it was built in this run. */
+  readonly built: Readonly<Record<string, number>>;
+}
+
+const stampVersion = 1;
+
+/** Runs 7z-wasm's CLI (7-Zip 24.09 in WebAssembly, one thread) in `cwd`. */
+function sevenZipWasm(args: readonly string[], cwd: string): void {
+  const done = spawnSync(process.execPath, [sevenZipCli, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (done.status !== 0) throw new Error(`7z-wasm ${args.join(' ')}: exit ${done.status}: ${done.stderr}`);
+}
+
+/**
+ * The camera roll as two 7z archives in `cacheDir`, built once with 7z-wasm (`-ms=off`, and the
+ * defaults: solid LZMA2 level 5) from the same entries as the zip, written to a content folder
+ * that is deleted afterwards, and reused while the layout and sizes match the stamp.
+ */
+export async function ensureSevenZipFixtures(cacheDir: string, log: (line: string) => void): Promise<SevenZipFixtures> {
+  const entries = fixtureLayout();
+  const layout = createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
+  const nonSolid = join(cacheDir, 'camera-roll.7z');
+  const solid = join(cacheDir, 'camera-roll-solid.7z');
+  const stampFile = join(cacheDir, 'fixtures-7z.json');
+  const stamp = (await readFile(stampFile, 'utf8').then(JSON.parse, () => undefined)) as { version: number; layout: string; sizes: Record<string, number> } | undefined;
+  const sizeOf = (path: string) => stat(path).then((found) => found.size, () => undefined);
+  const stale: string[] = [];
+  for (const path of [nonSolid, solid]) if (stamp?.version !== stampVersion || stamp.layout !== layout || stamp.sizes[path] !== (await sizeOf(path))) stale.push(path);
+  const built: Record<string, number> = {};
+  if (stale.length) {
+    const { bavail, bsize } = await statfs(cacheDir);
+    if (bavail * bsize < 3.5e9) throw new Error(`${cacheDir}: ${(bavail * bsize / 1e9).toFixed(1)} GB free; the 7z fixtures need 3.5 GB to build`);
+    const content = join(cacheDir, '7z-content');
+    await rm(content, { recursive: true, force: true });
+    log(`writing the camera roll's ${entries.length} files to ${content} ...`);
+    for (const entry of entries) {
+      const path = join(content, entry.name);
+      await mkdir(dirname(path), { recursive: true });
+      await pipeline(Readable.from(fixtureBytes(entry), { objectMode: false }), createWriteStream(path));
+    }
+    try {
+      for (const path of stale) {
+        const started = performance.now();
+        log(`building ${path} with 7z-wasm (one thread; once, then cached) ...`);
+        await rm(`${path}.partial.7z`, { force: true });
+        sevenZipWasm(['a', '-t7z', '-bd', ...(path === nonSolid ? ['-ms=off'] : []), `${path}.partial.7z`, '.'], content);
+        await rename(`${path}.partial.7z`, path);
+        built[path] = (performance.now() - started) / 1000;
+        log(`built in ${built[path]!.toFixed(0)} s`);
+      }
+    } finally {
+      await rm(content, { recursive: true, force: true });
+    }
+    const sizes = { [nonSolid]: (await sizeOf(nonSolid))!, [solid]: (await sizeOf(solid))! };
+    await writeFile(stampFile, `${JSON.stringify({ version: stampVersion, layout, sizes }, null, 1)}\n`);
+  }
+  return { nonSolid, solid, entries, totalBytes: entries.reduce((sum, entry) => sum + entry.size, 0), built };
+}
+
+/** One extraction of a 7z archive: by unspool, by 7z-wasm's own CLI, or by a native 7-Zip. */
+interface SevenZipRunResult {
+  readonly name: string;
+  readonly archive: 'non-solid' | 'solid';
+  readonly measurement: Measurement;
+  readonly out: Usage;
+  readonly peakTemp?: Usage;
+  readonly largestAlbum?: number;
+}
+
+/** A program that extracts a 7z into a folder. */
+interface Extractor {
+  readonly name: string;
+  readonly unspool: boolean;
+  command(archive: string, out: string, state: string): { command: string; args: string[] };
+}
+
+async function extractOnce(extractor: Extractor, archive: string, label: 'non-solid' | 'solid', cacheDir: string, timeWrapper?: string): Promise<SevenZipRunResult> {
+  const folder = join(cacheDir, `run-7z-${extractor.name}`);
+  const [out, state] = [join(folder, 'out'), join(folder, 'state')];
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await mkdir(state, { recursive: true });
+  flushWrites();
+  let peakTemp = { files: 0, bytes: 0 };
+  const onTick = extractor.unspool
+    ? async () => {
+        const now = await diskUsage(join(state, 'tmp'));
+        peakTemp = { files: Math.max(peakTemp.files, now.files), bytes: Math.max(peakTemp.bytes, now.bytes) };
+      }
+    : undefined;
+  try {
+    const measurement = await measure(extractor.command(archive, out, state), { onTick, timeWrapper, timeoutMs: 1_800_000 });
+    if (!extractor.unspool) return { name: extractor.name, archive: label, measurement, out: await diskUsage(out) };
+    const albums = await albumFolders(out);
+    const largestAlbum = Math.max(0, ...albums.map((album) => album.bytes));
+    const outUsage = { files: albums.reduce((sum, album) => sum + album.entries.length, 0), bytes: albums.reduce((sum, album) => sum + album.bytes, 0) };
+    return { name: extractor.name, archive: label, measurement, out: outUsage, peakTemp, largestAlbum };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Milliseconds from spawn to the first new album, when resuming a state stopped at `share` of the albums. */
+interface ResumePoint {
+  readonly share: number;
+  readonly albumsBefore: number;
+  readonly firstNewAlbumMs?: number;
+  readonly measurement: Measurement;
+}
+
+/**
+ * Resume cost on the non-solid 7z: a run is stopped (SIGTERM, which unspool takes as SIGINT: it
+ * saves its manifest) once `share` of the albums are delivered, then the same command runs again
+ * and is stopped at its first new album folder.
+ */
+async function resumeAt(archive: string, share: number, totalAlbums: number, cacheDir: string): Promise<ResumePoint> {
+  const folder = join(cacheDir, `run-7z-resume-${Math.round(share * 100)}`);
+  const [out, state] = [join(folder, 'out'), join(folder, 'state')];
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const command = { command: process.execPath, args: [unspoolCli, ...unspoolSendArgs(archive, out, state)] };
+  const target = Math.max(1, Math.round(totalAlbums * share));
+  try {
+    await measure(command, { onTick: async () => (await albumFolderNames(out)).length >= target, timeoutMs: 1_800_000 });
+    const before = new Set(await albumFolderNames(out));
+    flushWrites();
+    let firstNewAlbumMs: number | undefined;
+    const measurement = await measure(command, {
+      onTick: async (elapsed) => {
+        if ((await albumFolderNames(out)).some((name) => !before.has(name))) {
+          firstNewAlbumMs = elapsed;
+          return true;
+        }
+        return false;
+      },
+      timeoutMs: 1_800_000,
+    });
+    return { share, albumsBefore: before.size, measurement, ...(firstNewAlbumMs !== undefined && { firstNewAlbumMs }) };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `npm run bench -- --only 7z`: unspool on the camera roll as a non-solid and a solid 7z, next to
+ * 7z-wasm's own `x` (the same 7-Zip, one thread: the floor) and a native 7-Zip (`7zz`, `7za`,
+ * `7z`) when one is installed; then resuming the non-solid one at 10 % and 90 %.
+ *
+ * @param cacheDir `bench/.cache`.
+ * @param timeWrapper GNU time, when installed.
+ * @param repeat Runs of each (medians shown).
+ * @param log Progress lines.
+ * @return The report's lines.
+ */
+export async function runSevenZipBench(cacheDir: string, timeWrapper: string | undefined, repeat: number, log: (line: string) => void): Promise<string[]> {
+  const fixtures = await ensureSevenZipFixtures(cacheDir, log);
+  const lines: string[] = [];
+  const sizes = { nonSolid: (await stat(fixtures.nonSolid)).size, solid: (await stat(fixtures.solid)).size };
+  lines.push(`fixtures: ${fixtures.entries.length} files, ${megabytes(fixtures.totalBytes)} MB`);
+  lines.push(`  ${fixtures.nonSolid}: ${megabytes(sizes.nonSolid)} MB (-ms=off, LZMA2 level 5)${fixtures.built[fixtures.nonSolid] ? `, built in ${fixtures.built[fixtures.nonSolid]!.toFixed(0)} s` : ''}`);
+  lines.push(`  ${fixtures.solid}: ${megabytes(sizes.solid)} MB (solid, LZMA2 level 5)${fixtures.built[fixtures.solid] ? `, built in ${fixtures.built[fixtures.solid]!.toFixed(0)} s` : ''}`);
+  const extractors: Extractor[] = [
+    { name: 'unspool', unspool: true, command: (archive, out, state) => ({ command: process.execPath, args: [unspoolCli, ...unspoolSendArgs(archive, out, state)] }) },
+    { name: '7z-wasm x', unspool: false, command: (archive, out) => ({ command: process.execPath, args: [sevenZipCli, 'x', '-y', '-bd', '-mmt=1', `-o${out}`, archive] }) },
+  ];
+  for (const native of ['7zz', '7za', '7z']) {
+    const program = await findBinary(native);
+    if (!program) {
+      lines.push(`note: ${native} not present`);
+      continue;
+    }
+    extractors.push({ name: `${native} -mmt=1`, unspool: false, command: (archive, out) => ({ command: program, args: ['x', '-y', '-bd', '-mmt=1', `-o${out}`, archive] }) });
+  }
+  lines.push('');
+  const results: SevenZipRunResult[] = [];
+  for (const [label, archive] of [['non-solid', fixtures.nonSolid], ['solid', fixtures.solid]] as const) {
+    for (let round = 1; round <= repeat; round++) {
+      for (const extractor of extractors) {
+        log(`${extractor.name} on the ${label} 7z, run ${round} of ${repeat} ...`);
+        results.push(await extractOnce(extractor, archive, label, cacheDir, timeWrapper));
+      }
+    }
+  }
+  const rows: Row[] = [];
+  for (const label of ['non-solid', 'solid'] as const) {
+    for (const extractor of extractors) {
+      const runs = results.filter((result) => result.archive === label && result.name === extractor.name);
+      const wall = median(runs.map((run) => run.measurement.wallMs));
+      const floor = median(results.filter((result) => result.archive === label && result.name === '7z-wasm x').map((run) => run.measurement.wallMs));
+      rows.push({
+        archive: label,
+        run: extractor.name,
+        'wall s': seconds(wall),
+        'vs 7z-wasm x': times(wall / floor),
+        'peak RSS MB': megabytes(Math.max(...runs.map((run) => run.measurement.memory.peakBytes))),
+        'peak temp MB': extractor.unspool ? megabytes(Math.max(...runs.map((run) => run.peakTemp?.bytes ?? 0))) : '-',
+        'largest album MB': extractor.unspool ? megabytes(Math.max(...runs.map((run) => run.largestAlbum ?? 0))) : '-',
+        'out files': String(runs.at(-1)!.out.files),
+        'out MB': megabytes(runs.at(-1)!.out.bytes),
+        exit: [...new Set(runs.map((run) => run.measurement.signal ?? String(run.measurement.code)))].join(','),
+      });
+    }
+  }
+  lines.push(...table(rows));
+  const unspoolRuns = results.filter((result) => result.name === 'unspool');
+  for (const label of ['non-solid', 'solid'] as const) {
+    const runs = unspoolRuns.filter((run) => run.archive === label);
+    const temp = Math.max(...runs.map((run) => run.peakTemp?.bytes ?? 0));
+    const album = Math.max(...runs.map((run) => run.largestAlbum ?? 0));
+    const rss = Math.max(...runs.map((run) => run.measurement.memory.peakBytes));
+    lines.push(`unspool ${label}: peak temp ${megabytes(temp)} MB = ${times(temp / album)} the largest album (target ≤ 1×); peak RSS ${megabytes(rss)} MB (target ≤ 150 MB + the dictionary, 16 MiB)`);
+  }
+  const albums = (await (async () => {
+    const last = unspoolRuns.find((run) => run.archive === 'non-solid');
+    const summary = last?.measurement.stdout.trimEnd().split('\n').at(-1);
+    return summary?.startsWith('{') ? (JSON.parse(summary) as { albums: number }).albums : 0;
+  })());
+  if (albums > 0) {
+    lines.push('');
+    lines.push('Resume cost on the non-solid 7z: time from spawn to the first new album after a stop');
+    const points: ResumePoint[] = [];
+    for (const share of [0.1, 0.9]) {
+      log(`resume at ${share * 100} % of the non-solid 7z ...`);
+      points.push(await resumeAt(fixtures.nonSolid, share, albums, cacheDir));
+    }
+    lines.push(
+      ...table(
+        points.map((point) => ({
+          'resumed at': `${Math.round(point.share * 100)} %`,
+          'albums before': String(point.albumsBefore),
+          'first new album s': point.firstNewAlbumMs === undefined ? '-' : seconds(point.firstNewAlbumMs),
+          'peak RSS MB': megabytes(point.measurement.memory.peakBytes),
+        })),
+      ),
+    );
+  }
+  return lines;
+}
