@@ -6,18 +6,21 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { lastValueFrom, map, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archiveStatePaths } from '../../src/openRun.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { openArchive } from '../../src/sources/openArchive.js';
-import { fileSource } from '../../src/sources/randomAccess.js';
+import { concatSource } from '../../src/sources/concatSource.js';
+import { MissingVolumeError, missingVolumeSource } from '../../src/sources/missingVolume.js';
+import { fileSource, readBytes } from '../../src/sources/randomAccess.js';
 import { readZipEnd } from '../../src/sources/zipEndRecord.js';
 import { openZipVolumes } from '../../src/sources/zipVolumes.js';
 import { runCli, sendArgs } from '../support/runCli.js';
 import { runSend, runSendUntil, stepsOf } from '../support/runSend.js';
-import { jpegBytes, sha256, textBytes } from '../support/sampleBytes.js';
+import { jpegBytes, pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { createWorkspace, deliveredDigests, removeWorkspace, type Workspace } from '../support/workspace.js';
 
 const run = promisify(execFile);
@@ -56,6 +59,35 @@ async function pieces(folder: string): Promise<string[]> {
   await run(process.execPath, [sevenZipCli, 'a', '-tzip', '-v100k', 'x.zip', ...names], { cwd: folder });
   return (await readdir(folder)).filter((name) => /^x\.zip\.\d{3}$/.test(name)).sort();
 }
+
+describe('concatSource', () => {
+  const bytes = pseudoRandomBytes(3_000, 'concat');
+  /** Three files' worth of parts, as sources over slices of {@link bytes}, each reading in small chunks. */
+  const part = (from: number, to: number) => ({
+    size: to - from,
+    source: {
+      size: async () => to - from,
+      stream: (offset: number, length?: number) => Readable.from(chunks(bytes.subarray(from + offset, length === undefined ? to : Math.min(to, from + offset + length)))),
+    },
+  });
+  const chunks = (buffer: Buffer) => Array.from({ length: Math.ceil(buffer.length / 100) }, (_, i) => buffer.subarray(i * 100, (i + 1) * 100));
+  const source = concatSource([part(0, 1_000), part(1_000, 1_001), part(1_001, 3_000)]);
+
+  it('reads any range as the parts one after another would give it', async () => {
+    for (const [offset, length] of [[0, 3_000], [990, 20], [1_000, 1], [999, 3], [500, undefined], [2_990, 50], [3_000, 10], [0, 0]] as const) {
+      const want = bytes.subarray(offset, length === undefined ? undefined : offset + length);
+      expect(await readBytes(source, offset, length ?? 3_000 - offset)).toEqual(want);
+    }
+    expect(await source.size()).toBe(3_000);
+  });
+
+  it('fails a read that reaches a missing part with the name of its file', async () => {
+    const gappy = concatSource([part(0, 1_000), { source: missingVolumeSource('x.z02'), size: 1 }, part(1_001, 3_000)]);
+    expect(await readBytes(gappy, 0, 1_000)).toEqual(bytes.subarray(0, 1_000));
+    expect(await readBytes(gappy, 1_001, 500)).toEqual(bytes.subarray(1_001, 1_501));
+    await expect(readBytes(gappy, 900, 200)).rejects.toThrow(new MissingVolumeError('x.z02'));
+  });
+});
 
 describe('a zip split into volumes', () => {
   let workspace: Workspace;
