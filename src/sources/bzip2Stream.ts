@@ -94,7 +94,7 @@ const blockBytes = (blockSize: number) => 25_000 + 100_000 * blockSize;
 
 /**
  * Decodes a bzip2 file, one stream or several concatenated (as `cat a.bz2 b.bz2` and pbzip2 make),
- * with unbzip2-stream's block decoder. A block is decoded once its compressed bytes have all been
+ * with unbzip2-stream's block decoder; bytes after the last whole stream are ignored, as bzip2 does. A block is decoded once its compressed bytes have all been
  * read, and checked against its CRC before any of it is yielded; each stream's CRC is checked at
  * its end. Memory is one block: the compressed bytes, the decoder's tables and the decoded block.
  */
@@ -120,10 +120,11 @@ export const decodeBzip2: Decoder = async function* decodeBzip2(input) {
     for (;;) {
       if (blockSize === 0) {
         await readAtLeast(4);
-        if (streams > 0 && ended && compressed.left === 0) return;
         try {
-          blockSize = decoding(() => bzip2.header(compressed.bits), streams === 0 ? 'not a bzip2 stream' : 'the bzip2 data is corrupt');
+          blockSize = decoding(() => bzip2.header(compressed.bits), 'not a bzip2 stream');
         } catch (error) {
+          // After a whole stream, what is not another one is trailing garbage, which bzip2 ignores too.
+          if (streams > 0) return;
           throw error instanceof OutOfInput ? new CutShortError('the bzip2 stream is cut short') : error;
         }
         streams++;

@@ -1,66 +1,79 @@
-/**
- * XXH64 (seed 0), the hash behind zstd's content checksum, over bytes that arrive in pieces. Its
- * 64-bit words are kept as two unsigned 32-bit halves, which Node computes much faster than BigInt.
+/*
+ * XXH64 (seed 0), the hash behind zstd's content checksum. Its 64-bit words are kept as two
+ * unsigned 32-bit halves, and each operation leaves its result in `hi` and `lo` rather than in a
+ * new object: hashing runs over every decoded byte, and BigInt or a pair per operation would
+ * make it slower than the decoding itself.
  */
 
-/** A 64-bit word: high and low unsigned 32-bit halves. */
-type Word = [hi: number, lo: number];
+let hi = 0;
+let lo = 0;
 
-const prime1: Word = [0x9e3779b1, 0x85ebca87];
-const prime2: Word = [0xc2b2ae3d, 0x27d4eb4f];
-const prime3: Word = [0x165667b1, 0x9e3779f9];
-const prime4: Word = [0x85ebca77, 0xc2b2ae63];
-const prime5: Word = [0x27d4eb2f, 0x165667c5];
+const prime1 = [0x9e3779b1, 0x85ebca87] as const;
+const prime2 = [0xc2b2ae3d, 0x27d4eb4f] as const;
+const prime3 = [0x165667b1, 0x9e3779f9] as const;
+const prime4 = [0x85ebca77, 0xc2b2ae63] as const;
+const prime5 = [0x27d4eb2f, 0x165667c5] as const;
 
-function add(a: Word, b: Word): Word {
-  const lo = a[1] + b[1];
-  return [(a[0] + b[0] + (lo > 0xffffffff ? 1 : 0)) >>> 0, lo >>> 0];
+function add(aHi: number, aLo: number, bHi: number, bLo: number): void {
+  const sum = aLo + bLo;
+  lo = sum >>> 0;
+  hi = (aHi + bHi + (sum > 0xffffffff ? 1 : 0)) >>> 0;
 }
 
-function multiply(a: Word, b: Word): Word {
-  const a0 = a[1] & 0xffff;
-  const a1 = a[1] >>> 16;
-  const b0 = b[1] & 0xffff;
-  const b1 = b[1] >>> 16;
-  const middle = a1 * b0 + a0 * b1;
-  const lo = a0 * b0 + (middle % 0x10000) * 0x10000;
-  const hi = a1 * b1 + Math.floor(middle / 0x10000) + Math.floor(lo / 0x100000000) + Math.imul(a[0], b[1]) + Math.imul(a[1], b[0]);
-  return [hi >>> 0, lo >>> 0];
+function multiply(aHi: number, aLo: number, bHi: number, bLo: number): void {
+  // The low halves' full 64-bit product from 16-bit pieces, whose products are exact in a double.
+  const a0 = aLo & 0xffff;
+  const a1 = aLo >>> 16;
+  const b0 = bLo & 0xffff;
+  const b1 = bLo >>> 16;
+  const p00 = a0 * b0;
+  const p01 = a0 * b1;
+  const p10 = a1 * b0;
+  const middle = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  hi = (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (middle >>> 16) + Math.imul(aHi, bLo) + Math.imul(aLo, bHi)) >>> 0;
+  lo = ((middle << 16) | (p00 & 0xffff)) >>> 0;
 }
 
-function rotateLeft([hi, lo]: Word, bits: number): Word {
-  return [((hi << bits) | (lo >>> (32 - bits))) >>> 0, ((lo << bits) | (hi >>> (32 - bits))) >>> 0];
+function rotateLeft(aHi: number, aLo: number, bits: number): void {
+  hi = ((aHi << bits) | (aLo >>> (32 - bits))) >>> 0;
+  lo = ((aLo << bits) | (aHi >>> (32 - bits))) >>> 0;
 }
 
-function xor(a: Word, b: Word): Word {
-  return [(a[0] ^ b[0]) >>> 0, (a[1] ^ b[1]) >>> 0];
+/** XXH64's round: `rotl(acc + lane × prime2, 31) × prime1`. */
+function round(accHi: number, accLo: number, laneHi: number, laneLo: number): void {
+  multiply(laneHi, laneLo, prime2[0], prime2[1]);
+  add(accHi, accLo, hi, lo);
+  rotateLeft(hi, lo, 31);
+  multiply(hi, lo, prime1[0], prime1[1]);
 }
 
-function shiftRight([hi, lo]: Word, bits: number): Word {
-  return bits >= 32 ? [0, hi >>> (bits - 32)] : [hi >>> bits, ((lo >>> bits) | (hi << (32 - bits))) >>> 0];
+/** `(hash ^ round(0, lane)) × prime1 + prime4`, the step of merging a lane and of an 8-byte tail. */
+function mixIn(hashHi: number, hashLo: number, laneHi: number, laneLo: number, rotate: number): void {
+  round(0, 0, laneHi, laneLo);
+  if (rotate === 0) multiply((hashHi ^ hi) >>> 0, (hashLo ^ lo) >>> 0, prime1[0], prime1[1]);
+  else {
+    rotateLeft((hashHi ^ hi) >>> 0, (hashLo ^ lo) >>> 0, rotate);
+    multiply(hi, lo, prime1[0], prime1[1]);
+  }
+  add(hi, lo, prime4[0], prime4[1]);
 }
 
-function round(accumulator: Word, lane: Word): Word {
-  return multiply(rotateLeft(add(accumulator, multiply(lane, prime2)), 31), prime1);
-}
-
-function mergeRound(accumulator: Word, value: Word): Word {
-  return add(multiply(xor(accumulator, round([0, 0], value)), prime1), prime4);
-}
-
-function laneAt(bytes: Uint8Array, at: number): Word {
-  const lo = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-  const hi = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
-  return [hi, lo];
-}
+const word32 = (bytes: Uint8Array, at: number) => (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 
 /** An XXH64 with seed 0, fed with {@link Xxh64.update} and read with {@link Xxh64.low32}. */
 export class Xxh64 {
-  private readonly lanes: Word[] = [add(prime1, prime2), prime2, [0, 0], [(0x100000000 - prime1[0] - 1) >>> 0, (0x100000000 - prime1[1]) >>> 0]];
+  /** The four accumulators, high and low halves in turn. */
+  private readonly lanes = new Uint32Array(8);
   private readonly stripe = new Uint8Array(32);
   private buffered = 0;
   private total = 0;
 
+  constructor() {
+    add(prime1[0], prime1[1], prime2[0], prime2[1]);
+    this.lanes.set([hi, lo, prime2[0], prime2[1], 0, 0, ~prime1[0] >>> 0, (0x100000000 - prime1[1]) >>> 0]);
+  }
+
+  /** Hashes the next bytes. */
   update(bytes: Uint8Array): void {
     this.total += bytes.length;
     let at = 0;
@@ -80,31 +93,60 @@ export class Xxh64 {
 
   /** The low 32 bits of the hash of everything given, as zstd stores them. */
   low32(): number {
-    const [v1, v2, v3, v4] = this.lanes as [Word, Word, Word, Word];
-    let hash: Word;
+    const lanes = this.lanes;
+    let hashHi: number;
+    let hashLo: number;
     if (this.total >= 32) {
-      hash = add(add(rotateLeft(v1, 1), rotateLeft(v2, 7)), add(rotateLeft(v3, 12), rotateLeft(v4, 18)));
-      for (const lane of this.lanes) hash = mergeRound(hash, lane);
+      rotateLeft(lanes[0]!, lanes[1]!, 1);
+      let sumHi = hi;
+      let sumLo = lo;
+      for (const [lane, bits] of [[1, 7], [2, 12], [3, 18]] as const) {
+        rotateLeft(lanes[lane * 2]!, lanes[lane * 2 + 1]!, bits);
+        add(sumHi, sumLo, hi, lo);
+        sumHi = hi;
+        sumLo = lo;
+      }
+      for (let lane = 0; lane < 4; lane++) {
+        mixIn(sumHi, sumLo, lanes[lane * 2]!, lanes[lane * 2 + 1]!, 0);
+        sumHi = hi;
+        sumLo = lo;
+      }
+      hashHi = sumHi;
+      hashLo = sumLo;
     } else {
-      hash = prime5;
+      hashHi = prime5[0];
+      hashLo = prime5[1];
     }
-    hash = add(hash, [Math.floor(this.total / 0x100000000) >>> 0, this.total >>> 0]);
+    add(hashHi, hashLo, Math.floor(this.total / 0x100000000) >>> 0, this.total >>> 0);
     const tail = this.stripe;
     let at = 0;
-    for (; at + 8 <= this.buffered; at += 8) hash = add(multiply(rotateLeft(xor(hash, round([0, 0], laneAt(tail, at))), 27), prime1), prime4);
+    for (; at + 8 <= this.buffered; at += 8) mixIn(hi, lo, word32(tail, at + 4), word32(tail, at), 27);
     if (at + 4 <= this.buffered) {
-      const word = (tail[at]! | (tail[at + 1]! << 8) | (tail[at + 2]! << 16) | (tail[at + 3]! << 24)) >>> 0;
-      hash = add(multiply(rotateLeft(xor(hash, multiply([0, word], prime1)), 23), prime2), prime3);
+      const [hashHi4, hashLo4] = [hi, lo];
+      multiply(0, word32(tail, at), prime1[0], prime1[1]);
+      rotateLeft((hashHi4 ^ hi) >>> 0, (hashLo4 ^ lo) >>> 0, 23);
+      multiply(hi, lo, prime2[0], prime2[1]);
+      add(hi, lo, prime3[0], prime3[1]);
       at += 4;
     }
-    for (; at < this.buffered; at++) hash = multiply(rotateLeft(xor(hash, multiply([0, tail[at]!], prime5)), 11), prime1);
-    hash = multiply(xor(hash, shiftRight(hash, 33)), prime2);
-    hash = multiply(xor(hash, shiftRight(hash, 29)), prime3);
-    hash = xor(hash, shiftRight(hash, 32));
-    return hash[1];
+    for (; at < this.buffered; at++) {
+      const [hashHi1, hashLo1] = [hi, lo];
+      multiply(0, tail[at]!, prime5[0], prime5[1]);
+      rotateLeft((hashHi1 ^ hi) >>> 0, (hashLo1 ^ lo) >>> 0, 11);
+      multiply(hi, lo, prime1[0], prime1[1]);
+    }
+    // The avalanche: h ^= h >> 33; h *= prime2; h ^= h >> 29; h *= prime3; h ^= h >> 32.
+    multiply(hi, (lo ^ (hi >>> 1)) >>> 0, prime2[0], prime2[1]);
+    multiply((hi ^ (hi >>> 29)) >>> 0, (lo ^ ((lo >>> 29) | (hi << 3))) >>> 0, prime3[0], prime3[1]);
+    return (lo ^ hi) >>> 0;
   }
 
   private consume(bytes: Uint8Array, at: number): void {
-    for (let lane = 0; lane < 4; lane++) this.lanes[lane] = round(this.lanes[lane]!, laneAt(bytes, at + lane * 8));
+    const lanes = this.lanes;
+    for (let lane = 0; lane < 8; lane += 2, at += 8) {
+      round(lanes[lane]!, lanes[lane + 1]!, word32(bytes, at + 4), word32(bytes, at));
+      lanes[lane] = hi;
+      lanes[lane + 1] = lo;
+    }
   }
 }
