@@ -76,8 +76,8 @@ const noBytes: EntryBytes = { async *[Symbol.asyncIterator]() {}, destroy() {} }
  * are dropped as they come; otherwise only the wanted files are named (a list file), so that 7-Zip
  * skips the others — a non-solid archive resumed at 90 % does not decode its first 90 %, while a
  * solid block is decoded from its start up to the last file wanted in it (what 7-Zip must do).
- * Folders, empty files, files encrypted without a password given and unsupported methods come
- * from the listing alone, for `materialise` to skip or fail.
+ * Folders, empty files, files encrypted without a password given and methods 7-Zip cannot decode
+ * (`unsupportedMethod`) come from the listing alone, for `materialise` to skip.
  *
  * A pass that ends before a wanted file is reached breaks the archive there
  * ({@link ArchiveBrokenError}); a file that 7-Zip reports (`CRC Failed`, `Data Error`, `Wrong
@@ -115,7 +115,8 @@ export function sevenZipEntries(set: SevenZipSet, { skip = () => false, password
       for (const item of wanted) {
         if (subscriber.closed) return;
         const readable = pass !== undefined && hasBytes(item, set.format, password);
-        let problem = item.kind === 'file' ? unsupportedMethod(item.method, set.format) : undefined;
+        const unsupported = item.kind === 'file' ? unsupportedMethod(item.method, set.format) : undefined;
+        let problem = unsupported === undefined ? undefined : `compressed with ${unsupported}, which 7-Zip cannot decode`;
         if (readable) {
           const found = await pass!.seek(item);
           if (subscriber.closed) return;
@@ -134,6 +135,7 @@ export function sevenZipEntries(set: SevenZipSet, { skip = () => false, password
           ...(!solid && item.packedSize && { compressedSize: item.packedSize }),
           ...(item.crc32 !== undefined && { crc32: item.crc32 }),
           encrypted: item.encrypted ? (password === undefined ? 'no-password' : 'password') : false,
+          ...(unsupported !== undefined && { unsupportedMethod: unsupported }),
           ...(problem !== undefined && { problem }),
           open: () => (readable && problem === undefined ? checked(pass!, item, set.name) : noBytes),
           release: lease.release,

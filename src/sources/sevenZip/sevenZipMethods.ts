@@ -8,8 +8,8 @@ const sevenZipCoders: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Why a 7z item cannot be decoded: the first coder of its method that 7-Zip does not know (one
- * added by a fork of 7-Zip, as Zstandard or LZ4, listed by its hex id); `undefined` when it can decode them all, or for RAR, whose methods 7-Zip names by
+ * The first coder of a 7z item's method that 7-Zip does not know (one added by a fork of 7-Zip,
+ * as Zstandard or LZ4, listed by its hex id), as the listing names it; `undefined` when it can decode them all, or for RAR, whose methods 7-Zip names by
  * version and reads all of.
  *
  * @param method `Method` from the listing, coders separated by spaces.
@@ -20,5 +20,5 @@ export function unsupportedMethod(method: string, format: '7z' | 'rar'): string 
     .split(/\s+/)
     .filter(Boolean)
     .find((coder) => !sevenZipCoders.has(coder.split(':')[0]!.toLowerCase()));
-  return coder === undefined ? undefined : `compression method ${coder} is not supported`;
+  return coder;
 }

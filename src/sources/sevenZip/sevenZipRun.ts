@@ -64,7 +64,7 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
   private readonly readers: (SequentialReader | undefined)[];
 
   constructor(options: SevenZipRunOptions) {
-    this.readers = options.volumes.map((volume) => (volume.source ? new SequentialReader(volume.source, this.aborting.signal) : undefined));
+    this.readers = options.volumes.map((volume) => (volume.source ? new SequentialReader(volume.source, volume.size, this.aborting.signal) : undefined));
     const workerData: WorkerInput = {
       modulePath,
       args: options.args,

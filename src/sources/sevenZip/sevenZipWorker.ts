@@ -158,7 +158,10 @@ export function sevenZipWorkerMain(): void {
     while (done < length) {
       const at = position + done;
       if (block.volume !== volume || at < block.start || at >= block.start + block.bytes.length) {
-        const ask = Math.min(shared.length, size - at);
+        // A read where the last one ended asks for a full block; one elsewhere (a header, the
+        // listing's seeks) for a small one, so that seeking over HTTP does not fetch megabytes.
+        const sequential = block.volume === volume && at === block.start + block.bytes.length;
+        const ask = Math.min(sequential ? shared.length : Math.max(64 * 1024, length - done), shared.length, size - at);
         block.volume = volume;
         block.start = at;
         block.bytes = askMainThread(volume, at, ask);
