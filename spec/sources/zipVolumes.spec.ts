@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { lastValueFrom, map, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { archiveStatePaths } from '../../src/openRun.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { openArchive } from '../../src/sources/openArchive.js';
@@ -79,6 +79,27 @@ describe('concatSource', () => {
       expect(await readBytes(source, offset, length ?? 3_000 - offset)).toEqual(want);
     }
     expect(await source.size()).toBe(3_000);
+  });
+
+  it('lets go of the part being read when a read across parts is destroyed', async () => {
+    const opened: Readable[] = [];
+    const watched = (from: number, to: number) => ({
+      size: to - from,
+      source: {
+        size: async () => to - from,
+        stream: (offset: number, length?: number) => {
+          const stream = Readable.from(chunks(bytes.subarray(from + offset, length === undefined ? to : from + offset + length)));
+          opened.push(stream);
+          return stream;
+        },
+      },
+    });
+    const stream = concatSource([watched(0, 1_000), watched(1_000, 3_000)]).stream(900, 1_000);
+    for await (const chunk of stream) {
+      if ((chunk as Buffer).equals(bytes.subarray(1_000, 1_100))) break;
+    }
+    expect(opened).toHaveLength(2);
+    await vi.waitFor(() => expect(opened.every((part) => part.destroyed)).toBe(true));
   });
 
   it('fails a read that reaches a missing part with the name of its file', async () => {
