@@ -21,18 +21,18 @@ interface ZipDirectory {
 interface OpenedDirectory {
   /** The records, each `offsetToLocalFileHeader` where its local header is in the source. */
   readonly files: readonly ZipRecord[];
-  /** Where the central directory is, and its size in bytes. */
+  /** Where the central directory starts in the source. */
   readonly start: number;
+  /** The central directory's size in bytes. */
   readonly length: number;
+  /** The source's size in bytes. */
   readonly size: number;
 }
 
-/** Why a zip that is one file cannot be read when its end record says it is a disk of a set. */
+/** Why a zip that is one file cannot be read when it says it is a disk of a set: what to name instead. */
 function multiDisk(end: ZipEnd): string {
-  return (
-    `multi-disk zip: this file is the last of the ${end.lastDisk + 1} volumes of a split zip (x.z01, x.z02, …, x.zip); ` +
-    'put them all in one folder and name any one of them'
-  );
+  const which = end.lastDisk > 0 ? `the last of the ${end.lastDisk + 1} volumes` : 'a volume';
+  return `multi-disk zip: this file is ${which} of a split zip (x.z01, x.z02, …, x.zip); put them all in one folder and name any one of them`;
 }
 
 /**
@@ -56,6 +56,7 @@ async function openDirectory(source: RandomAccessSource, archive: string, diskSt
     const view = zipDirectoryView(source, place.start, end.directorySize, end.entryCount);
     directory = (await unzipper.Open.custom(view, { tailSize: zipDirectoryViewTail })) as unknown as ZipDirectory;
   } catch (error) {
+    if (error instanceof MissingVolumeError) throw error;
     throw new ArchiveError(archive, `unreadable central directory: ${describeError(error)}`, { cause: error });
   }
   // unzipper parses each record without checking its signature, and does not look at disk numbers.
