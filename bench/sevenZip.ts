@@ -28,6 +28,12 @@ export interface SevenZipFixtures {
 
 const stampVersion = 1;
 
+/**
+ * A host path as 7z-wasm's CLI sees it: it mounts the host's root at `/nodefs`, and an absolute
+ * path outside it would land in its in-memory file system.
+ */
+const hostPath = (path: string) => `/nodefs${path}`;
+
 /** Runs 7z-wasm's CLI (7-Zip 24.09 in WebAssembly, one thread) in `cwd`. */
 function sevenZipWasm(args: readonly string[], cwd: string): void {
   const done = spawnSync(process.execPath, [sevenZipCli, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
@@ -66,7 +72,7 @@ export async function ensureSevenZipFixtures(cacheDir: string, log: (line: strin
         const started = performance.now();
         log(`building ${path} with 7z-wasm (one thread; once, then cached) ...`);
         await rm(`${path}.partial.7z`, { force: true });
-        sevenZipWasm(['a', '-t7z', '-bd', ...(path === nonSolid ? ['-ms=off'] : []), `${path}.partial.7z`, '.'], content);
+        sevenZipWasm(['a', '-t7z', '-bd', ...(path === nonSolid ? ['-ms=off'] : []), hostPath(`${path}.partial.7z`), '.'], content);
         await rename(`${path}.partial.7z`, path);
         built[path] = (performance.now() - started) / 1000;
         log(`built in ${built[path]!.toFixed(0)} s`);
@@ -184,7 +190,7 @@ export async function runSevenZipBench(cacheDir: string, timeWrapper: string | u
   lines.push(`  ${fixtures.solid}: ${megabytes(sizes.solid)} MB (solid, LZMA2 level 5)${fixtures.built[fixtures.solid] ? `, built in ${fixtures.built[fixtures.solid]!.toFixed(0)} s` : ''}`);
   const extractors: Extractor[] = [
     { name: 'unspool', unspool: true, command: (archive, out, state) => ({ command: process.execPath, args: [unspoolCli, ...unspoolSendArgs(archive, out, state)] }) },
-    { name: '7z-wasm x', unspool: false, command: (archive, out) => ({ command: process.execPath, args: [sevenZipCli, 'x', '-y', '-bd', '-mmt=1', `-o${out}`, archive] }) },
+    { name: '7z-wasm x', unspool: false, command: (archive, out) => ({ command: process.execPath, args: [sevenZipCli, 'x', '-y', '-bd', '-mmt=1', `-o${hostPath(out)}`, hostPath(archive)] }) },
   ];
   for (const native of ['7zz', '7za', '7z']) {
     const program = await findBinary(native);

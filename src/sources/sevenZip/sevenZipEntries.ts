@@ -111,9 +111,11 @@ export function sevenZipEntries(set: SevenZipSet, { skip = () => false, password
       pass = new SevenZipPass(run, everything ? items : needed);
     }
     let releaseCurrent = () => {};
+    let at = 0;
     (async () => {
       for (const item of wanted) {
         if (subscriber.closed) return;
+        at = item.index;
         const readable = pass !== undefined && hasBytes(item, set.format, password);
         const unsupported = item.kind === 'file' ? unsupportedMethod(item.method, set.format) : undefined;
         let problem = unsupported === undefined ? undefined : `compressed with ${unsupported}, which 7-Zip cannot decode`;
@@ -147,7 +149,7 @@ export function sevenZipEntries(set: SevenZipSet, { skip = () => false, password
       subscriber.complete();
     })().catch((error: unknown) => {
       void pass?.stop();
-      subscriber.error(error instanceof ArchiveBrokenError ? error : new ArchiveBrokenError(set.name, 0, describeError(error), { cause: error }));
+      subscriber.error(error instanceof ArchiveBrokenError ? error : new ArchiveBrokenError(set.name, at, describeError(error), { cause: error }));
     });
     return () => {
       releaseCurrent();
