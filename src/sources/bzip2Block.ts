@@ -68,7 +68,7 @@ export class Bzip2Blocks {
   private output = new Uint8Array(1024 * 1024);
 
   /** @param blockSize The stream's block size, in units of 100 kB. */
-  constructor(blockSize: number) {
+  constructor(readonly blockSize: number) {
     this.tt = new Int32Array(blockSize * 100_000);
   }
 

@@ -90,6 +90,7 @@ export const decodeBzip2: Decoder = async function* decodeBzip2(input) {
     }
   };
   let stream: { blocks: Bzip2Blocks; blockSize: number; crc: number } | undefined;
+  let blocks: Bzip2Blocks | undefined;
   let streams = 0;
   try {
     for (;;) {
@@ -104,7 +105,9 @@ export const decodeBzip2: Decoder = async function* decodeBzip2(input) {
           throw error instanceof OutOfInput ? new CutShortError('the bzip2 stream is cut short') : error;
         }
         streams++;
-        stream = { blocks: new Bzip2Blocks(blockSize), blockSize, crc: 0 };
+        // pbzip2 writes a stream per block: their tables and buffers are shared when their sizes are.
+        blocks = blocks?.blockSize === blockSize ? blocks : new Bzip2Blocks(blockSize);
+        stream = { blocks, blockSize, crc: 0 };
         continue;
       }
       let wanted = blockBytes(stream.blockSize);

@@ -5,8 +5,6 @@ import { Xxh64 } from './xxh64.js';
 const frameMagic = 0xfd2fb528;
 /** Skippable frames have magics 0x184D2A50 to 0x184D2A5F (RFC 8878, 3.1.2). */
 const isSkippable = (magic: number) => (magic & 0xfffffff0) === 0x184d2a50;
-/** Compressed bytes handed to fzstd at a time, which bounds what one push can decode. */
-const sliceBytes = 16 * 1024;
 
 /** The compressed input as a queue of chunks, read as the frames are walked. */
 class ByteQueue {
@@ -45,13 +43,18 @@ class ByteQueue {
     return taken;
   }
 
-  /** Reads exactly `bytes` bytes as they come, throwing {@link CutShortError} if the input ends first. */
-  async *pieces(bytes: number): AsyncGenerator<Uint8Array> {
+  /** The next `bytes` bytes (which must wait), taken from the queue. */
+  read(bytes: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    for (let left = bytes; left > 0; left -= parts.at(-1)!.length) parts.push(this.take(left));
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** Reads and drops `bytes` bytes as they come, throwing {@link CutShortError} if the input ends first. */
+  async skip(bytes: number): Promise<void> {
     while (bytes > 0) {
       if (!(await this.has(1))) throw new CutShortError('the zstd stream is cut short');
-      const piece = this.take(Math.min(bytes, sliceBytes));
-      bytes -= piece.length;
-      yield piece;
+      bytes -= this.take(bytes).length;
     }
   }
 }
@@ -68,8 +71,8 @@ function frameHeaderBytes(descriptor: number): number {
  * Decodes a zstd file: any number of frames, skippable frames among them. The frames are walked
  * here, block header by block header, and each frame's bytes go to fzstd (which decodes a block at
  * a time but does not check content checksums): what it decodes is hashed on the way out, and a
- * frame whose checksum does not match fails at its end. The compressed bytes go over in slices,
- * so that one push decodes a few blocks at most and backpressure reaches the input.
+ * frame whose checksum does not match fails at its end. The compressed bytes go over a block at a
+ * time (at most 128 KiB, and what it decodes to as much), so backpressure reaches the input.
  */
 export const decodeZstd: Decoder = async function* decodeZstd(input) {
   const chunks = (async function* () {
@@ -86,7 +89,7 @@ export const decodeZstd: Decoder = async function* decodeZstd(input) {
       const magic = queue.peek(4).readUInt32LE(0);
       if (isSkippable(magic)) {
         if (!(await queue.has(8))) throw new CutShortError('the zstd stream is cut short');
-        for await (const skipped of queue.pieces(8 + queue.peek(8).readUInt32LE(4))) void skipped;
+        await queue.skip(8 + queue.peek(8).readUInt32LE(4));
         frames++;
         continue;
       }
@@ -98,16 +101,15 @@ export const decodeZstd: Decoder = async function* decodeZstd(input) {
       const fzstd = new Decompress((chunk) => {
         if (chunk.length > 0) decoded.push(chunk);
       });
-      // fzstd holds back a frame shorter than 18 bytes until it is told that its input is final.
+      // Each block goes over whole (fzstd would join the pieces of one again and again), and the
+      // last with `final`: fzstd holds back a frame shorter than 18 bytes until told it is whole.
       const feed = async function* (bytes: number, endsFrame = false) {
-        let left = bytes;
-        for await (const piece of queue.pieces(bytes)) {
-          left -= piece.length;
-          pushing(() => fzstd.push(piece, endsFrame && left === 0));
-          for (const chunk of decoded.splice(0)) {
-            hash?.update(chunk);
-            yield chunk;
-          }
+        if (!(await queue.has(bytes))) throw new CutShortError('the zstd stream is cut short');
+        const piece = queue.read(bytes);
+        pushing(() => fzstd.push(piece, endsFrame));
+        for (const chunk of decoded.splice(0)) {
+          hash?.update(chunk);
+          yield chunk;
         }
       };
       yield* feed(frameHeaderBytes(descriptor));
