@@ -5,7 +5,7 @@ import { type Decoder, decodedStream } from '../../src/sources/decodedStream.js'
 import { decodeXz } from '../../src/sources/xzStream.js';
 import { Xxh64 } from '../../src/sources/xxh64.js';
 import { decodeZstd } from '../../src/sources/zstdStream.js';
-import { compress, type Compression } from '../support/compressedTars.js';
+import { compress, type Compression, run } from '../support/compressedTars.js';
 import { pseudoRandomBytes, sha256 } from '../support/sampleBytes.js';
 
 const decoders: Record<Compression, Decoder> = { 'tar.xz': decodeXz, 'tar.bz2': decodeBzip2, 'tar.zst': decodeZstd };
@@ -80,6 +80,18 @@ describe('decodedStream', () => {
     const decoded = Buffer.concat(chunks);
     expect(decoded.length).toBeGreaterThan(2_900_000);
     expect(decoded.equals(plain.subarray(0, decoded.length))).toBe(true);
+  });
+});
+
+describe('decodeZstd', () => {
+  it('refuses a frame that needs a window over 128 MiB before allocating it', async () => {
+    const frame = await run('zstd', ['-c', '-q'], plain.subarray(0, 1_000));
+    // From stdin the frame has a window descriptor (byte 5): exponent 18 + 10 asks for 256 MiB.
+    frame[5] = 18 << 3;
+    const reading = (async () => {
+      for await (const chunk of decodedStream(Readable.from([frame]), decodeZstd)) void chunk;
+    })();
+    await expect(reading).rejects.toThrow(/window over 128 MiB/);
   });
 });
 

@@ -59,6 +59,27 @@ class ByteQueue {
   }
 }
 
+/** The largest window zstd decodes without being told to (`--long`, `--memory`): 2^27 bytes. */
+const maxWindow = 128 * 1024 * 1024;
+
+/**
+ * The window a frame needs, from its header (RFC 8878, 3.1.1.1.2): fzstd allocates it whole, so
+ * a frame asking for more than zstd itself allows by default is refused before anything is
+ * allocated. A single-segment frame's window is its content size.
+ */
+function windowOf(header: Buffer): number {
+  const descriptor = header[4]!;
+  if ((descriptor >> 5) & 1) {
+    const at = 5 + [0, 1, 2, 4][descriptor & 3]!;
+    const contentSizeBytes = [1, 2, 4, 8][descriptor >> 6]!;
+    const contentSize = Buffer.alloc(8);
+    header.copy(contentSize, 0, at, at + contentSizeBytes);
+    return Number(contentSize.readBigUInt64LE(0)) + (contentSizeBytes === 2 ? 256 : 0);
+  }
+  const exponent = 10 + (header[5]! >> 3);
+  return 2 ** exponent + (2 ** exponent / 8) * (header[5]! & 7);
+}
+
 /** The size of a frame header (magic included) from its descriptor byte (RFC 8878, 3.1.1.1). */
 function frameHeaderBytes(descriptor: number): number {
   const singleSegment = (descriptor >> 5) & 1;
@@ -96,6 +117,8 @@ export const decodeZstd: Decoder = async function* decodeZstd(input) {
       if (magic !== frameMagic) throw new Error(frames === 0 ? 'not a zstd stream' : 'the zstd data is corrupt: no frame where one should start');
       if (!(await queue.has(5))) throw new CutShortError('the zstd stream is cut short');
       const descriptor = queue.peek(5)[4]!;
+      if (!(await queue.has(frameHeaderBytes(descriptor)))) throw new CutShortError('the zstd stream is cut short');
+      if (windowOf(queue.peek(frameHeaderBytes(descriptor))) > maxWindow) throw new Error('the zstd frame needs a window over 128 MiB (made with --long?), more than zstd decodes by default');
       const hash = (descriptor >> 2) & 1 ? new Xxh64() : undefined;
       const decoded: Uint8Array[] = [];
       const fzstd = new Decompress((chunk) => {
