@@ -84,6 +84,14 @@ describe('RAR archives (fixtures from libarchive and rarfile)', () => {
     expect(read.map((entry) => entry.sha256)).toEqual(fixture.entries.map((entry) => entry.sha256));
   });
 
+  it('opens an old-style volume set (x.rar, x.r00, x.r01) from any volume', async () => {
+    const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar4-volumes.part1.rar')!;
+    const names = ['set.rar', 'set.r00', 'set.r01'];
+    for (const [n, volume] of fixture.volumes.entries()) await copyFile(join(fixtures, volume), join(workspace.root, names[n]!));
+    const read = await readAll(join(workspace.root, 'set.r00'));
+    expect(read.map((entry) => entry.sha256)).toEqual(fixture.entries.map((entry) => (entry.kind === 'file' && entry.size > 0 ? entry.sha256 : undefined)));
+  });
+
   it('refuses an archive with encrypted headers without its password, asking for it', async () => {
     const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar5-encrypted-headers.rar')!;
     const [first] = await copied(fixture);
