@@ -18,6 +18,12 @@ import { WrongPasswordError } from './zipCrypto.js';
  *   is the check, and a CRC of small files would leak something of their content).
  */
 
+/** Whether this machine stores numbers little-endian, as WinZip's counter is written. */
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** A 32-bit word with its bytes reversed. */
+const swap32 = (word: number) => (((word & 0xff) << 24) | ((word & 0xff00) << 8) | ((word >>> 8) & 0xff00) | (word >>> 24)) >>> 0;
+
 /** The extra field id of WinZip AES. */
 const aesExtraId = 0x9901;
 
@@ -88,21 +94,30 @@ class WinZipCtr {
 
   /** XORs `chunk` with the next keystream bytes, into a new buffer. */
   apply(chunk: Buffer): Buffer {
-    const out = Buffer.allocUnsafe(chunk.length);
     const fromSpare = Math.min(this.spare.length, chunk.length);
-    for (let at = 0; at < fromSpare; at++) out[at] = chunk[at]! ^ this.spare[at]!;
-    this.spare = this.spare.subarray(fromSpare);
     const rest = chunk.length - fromSpare;
-    if (rest === 0) return out;
     const blocks = Math.ceil(rest / 16);
-    const counters = Buffer.alloc(blocks * 16);
-    for (let index = 0; index < blocks; index++, this.block++) {
-      counters.writeUInt32LE(this.block % 0x1_0000_0000, index * 16);
-      counters.writeUInt32LE(Math.floor(this.block / 0x1_0000_0000), index * 16 + 4);
+    // The counter blocks, written as 32-bit words: far faster than writeUInt32LE per block.
+    const counters = new Uint32Array(blocks * 4);
+    for (let word = 0; word < counters.length; word += 4, this.block++) {
+      counters[word] = this.block % 0x1_0000_0000;
+      counters[word + 1] = Math.floor(this.block / 0x1_0000_0000);
     }
-    const stream = this.ecb.update(counters);
-    for (let at = 0; at < rest; at++) out[fromSpare + at] = chunk[fromSpare + at]! ^ stream[at]!;
-    this.spare = stream.subarray(rest);
+    if (!littleEndian) for (let at = 0; at < counters.length; at++) counters[at] = swap32(counters[at]!);
+    const fresh = this.ecb.update(new Uint8Array(counters.buffer));
+    const stream = Buffer.concat([this.spare.subarray(0, fromSpare), fresh]);
+    this.spare = fromSpare < this.spare.length ? this.spare.subarray(fromSpare) : fresh.subarray(rest);
+    // XORed into the keystream, a copy of its own: whole words where both line up, bytes after.
+    const out = stream.subarray(0, chunk.length);
+    let at = 0;
+    if (out.byteOffset % 4 === 0 && chunk.byteOffset % 4 === 0) {
+      const words = chunk.length >>> 2;
+      const into = new Uint32Array(out.buffer, out.byteOffset, words);
+      const from = new Uint32Array(chunk.buffer, chunk.byteOffset, words);
+      for (let word = 0; word < words; word++) into[word]! ^= from[word]!;
+      at = words * 4;
+    }
+    for (; at < chunk.length; at++) out[at]! ^= chunk[at]!;
     return out;
   }
 }
