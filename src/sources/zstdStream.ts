@@ -130,6 +130,7 @@ export const decodeZstd: Decoder = async function* decodeZstd(input) {
         if (!(await queue.has(bytes))) throw new CutShortError('the zstd stream is cut short');
         const piece = queue.read(bytes);
         pushing(() => fzstd.push(piece, endsFrame));
+        releaseEmpties(fzstd);
         for (const chunk of decoded.splice(0)) {
           hash?.update(chunk);
           yield chunk;
@@ -156,6 +157,19 @@ export const decodeZstd: Decoder = async function* decodeZstd(input) {
     await chunks.return();
   }
 };
+
+/**
+ * Lets go of the empty remainders that fzstd 0.1.1 keeps after each push that ends on a block
+ * boundary: it queues the (empty) rest of the pushed bytes in its list of pending input and only
+ * empties that list when something is pending, so a push of whole blocks, every time, would keep a
+ * view of every block ever pushed, and with them the whole compressed file. With nothing pending
+ * (`l`, the pending length, is 0) the list holds only empty views, and dropping them changes
+ * nothing else.
+ */
+function releaseEmpties(fzstd: Decompress): void {
+  const pending = fzstd as unknown as { c: Uint8Array[]; l: number };
+  if (pending.l === 0) pending.c = [];
+}
 
 /** Runs a push into fzstd, giving its errors a message that names the format. */
 function pushing(push: () => void): void {
