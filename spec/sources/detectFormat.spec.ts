@@ -35,7 +35,13 @@ describe('formatOf', () => {
   it('refuses anything else, whatever its name would say', async () => {
     expect(await formatOf(Buffer.from('%PDF-1.7 not an archive'))).toBeUndefined();
     expect(await formatOf(Buffer.alloc(0))).toBeUndefined();
-    expect(await formatOf(Buffer.from('Rar!\u001a\u0007\u0000', 'latin1'))).toBeUndefined();
+  });
+
+  it('tells 7z and RAR 4 and 5 by their signatures', async () => {
+    expect(await formatOf(Buffer.from('377abcaf271c0004', 'hex'))).toBe('7z');
+    expect(await formatOf(Buffer.from('Rar!\u001a\u0007\u0000', 'latin1'))).toBe('rar');
+    expect(await formatOf(Buffer.from('Rar!\u001a\u0007\u0001\u0000', 'latin1'))).toBe('rar');
+    expect(await formatOf(Buffer.from('Rar!\u001a\u0007', 'latin1'))).toBeUndefined();
   });
 
   it('checks a tar header checksum', () => {
