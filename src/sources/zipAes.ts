@@ -78,8 +78,9 @@ export class AuthenticationError extends Error {
 
 /**
  * AES-CTR with WinZip's little-endian counter, made from AES-ECB over the counter blocks: Node's
- * `aes-*-ctr` increments its counter big-endian, which agrees with WinZip's only for the first 255
- * blocks. One ECB call per chunk keeps it as fast as the native CTR.
+ * `aes-*-ctr` increments its counter big-endian, so that from the second block on its keystream
+ * is not WinZip's (WinZip's 2 is `02 00 … 00`, Node's step from `01 00 … 00` is `01 00 … 01`).
+ * One ECB call per chunk keeps the cipher native; only the XOR is JavaScript.
  */
 class WinZipCtr {
   private readonly ecb;
