@@ -235,8 +235,8 @@ class LzmaDecoder {
   }
 
   /**
-   * Decodes a literal: the hot path, so the range decoder's state is kept in locals and its bit
-   * decoding written out here (three times faster than calling {@link RangeDecoder.bit}).
+   * Decodes a literal: the hot path (eight bits a byte), so the range decoder's state is kept in
+   * locals and {@link RangeDecoder.bit} written out in each of LzmaSpec's two loops.
    */
   private decodeLiteral(): void {
     const prevByte = this.totalPos === 0 ? 0 : this.getByte(1);
@@ -247,35 +247,53 @@ class LzmaDecoder {
     const input = rc.input;
     let { range, code, at } = rc;
     let symbol = 1;
-    let matchByte = this.state >= 7 ? this.getByte(this.rep0 + 1) : -1;
+    if (this.state >= 7) {
+      // After a match, the literal's bits are coded with the bits of the byte at the match
+      // distance as context, up to the first bit that differs from it.
+      let matchByte = this.getByte(this.rep0 + 1);
+      do {
+        const matchBit = (matchByte >>> 7) & 1;
+        matchByte <<= 1;
+        const index = base + ((1 + matchBit) << 8) + symbol;
+        const probability = probs[index]!;
+        const bound = Math.imul(range >>> 11, probability);
+        let bit: number;
+        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+          probs[index] = probability + ((2048 - probability) >>> 5);
+          range = bound;
+          bit = 0;
+        } else {
+          probs[index] = probability - (probability >>> 5);
+          code = (code - bound) | 0;
+          range = (range - bound) | 0;
+          bit = 1;
+        }
+        if (range >>> 24 === 0) {
+          range <<= 8;
+          code = (code << 8) | (input[at++] ?? 0);
+        }
+        symbol = (symbol << 1) | bit;
+        if (matchBit !== bit) break;
+      } while (symbol < 0x100);
+    }
     while (symbol < 0x100) {
-      // While the literal follows the byte at the last match distance, its bits are coded with
-      // that byte's bits as context; from the first bit that differs, without.
-      let matchBit = -1;
-      if (matchByte >= 0) {
-        matchBit = (matchByte >>> 7) & 1;
-        matchByte = (matchByte << 1) & 0xff;
-      }
-      const index = base + (matchBit < 0 ? symbol : ((1 + matchBit) << 8) + symbol);
+      const index = base + symbol;
       const probability = probs[index]!;
       const bound = Math.imul(range >>> 11, probability);
-      let bit: number;
       if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
         probs[index] = probability + ((2048 - probability) >>> 5);
         range = bound;
-        bit = 0;
+        symbol <<= 1;
       } else {
         probs[index] = probability - (probability >>> 5);
         code = (code - bound) | 0;
         range = (range - bound) | 0;
-        bit = 1;
+        symbol = (symbol << 1) | 1;
       }
       if (range >>> 24 === 0) {
         range <<= 8;
         code = (code << 8) | (input[at++] ?? 0);
       }
-      symbol = (symbol << 1) | bit;
-      if (matchBit >= 0 && matchBit !== bit) matchByte = -1;
     }
     rc.range = range;
     rc.code = code;
