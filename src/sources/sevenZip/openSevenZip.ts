@@ -1,14 +1,9 @@
 import type { Archive } from '../archive.js';
 import type { RandomAccessSource } from '../randomAccess.js';
-import { openSevenZipArchive } from './openSevenZipArchive.js';
+import { openSevenZipArchive, type SevenZipOpenOptions } from './openSevenZipArchive.js';
 
-/** Options of {@link openSevenZip} and `openSevenZipVolumes`. */
-export interface SevenZipOpenOptions {
-  /** Ends the opening early. Default: none. */
-  signal?: AbortSignal | undefined;
-  /** The password, needed at once for an archive whose names are encrypted. Default: none. */
-  password?: string | undefined;
-}
+export type { SevenZipOpenOptions };
+
 
 /**
  * Opens a 7z or RAR archive from any source (a local file, an address read over byte ranges, a

@@ -6,7 +6,14 @@ import { dictionaryBytes, maxDictionaryBytes } from './sevenZipDictionary.js';
 import { commonArgs, sevenZipEntries } from './sevenZipEntries.js';
 import { parseSevenZipListing, type SevenZipListing } from './sevenZipListing.js';
 import { collectSevenZip, type SevenZipVolume } from './sevenZipRun.js';
-import type { SevenZipOpenOptions } from './openSevenZip.js';
+
+/** Options of `openSevenZip`, `openSevenZipVolumes` and {@link openSevenZipArchive}. */
+export interface SevenZipOpenOptions {
+  /** Ends the opening early. Default: none. */
+  signal?: AbortSignal | undefined;
+  /** The password, needed at once for an archive whose names are encrypted. Default: none. */
+  password?: string | undefined;
+}
 
 /** The archive's structure, hashed: the same archive gives the same fingerprint on every run. */
 function fingerprintOf(listing: SevenZipListing, size: number): string {

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { ArchiveError, describeError } from '../../errors.js';
 import type { Archive } from '../archive.js';
 import { detectFormat } from '../detectFormat.js';
-import type { SevenZipOpenOptions } from './openSevenZip.js';
+import type { SevenZipOpenOptions } from './openSevenZipArchive.js';
 import { openSevenZipArchive } from './openSevenZipArchive.js';
 import type { SevenZipVolume } from './sevenZipRun.js';
 import { volumeNaming } from './sevenZipVolumeNames.js';
