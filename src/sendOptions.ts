@@ -28,11 +28,13 @@ export interface SendOptions {
   /** Attempt entries that failed in an earlier run again. Default: false. */
   retryFailed?: boolean | undefined;
   /**
-   * The password of a zip with traditional encryption ("ZipCrypto"): its encrypted entries are
-   * decrypted as they stream, and entries that an earlier run skipped as `encrypted` or failed as
-   * `wrong-password` are attempted again. A wrong one fails them as `wrong-password`. It is kept
-   * in memory only: never logged, never written to the manifest. AES-encrypted entries are
-   * skipped as `encrypted-aes` whatever the password. Default: none.
+   * The password of an encrypted archive: zip entries with traditional encryption ("ZipCrypto")
+   * or WinZip AES, 7z and RAR entries, and the names of a 7z or RAR archive that encrypts them
+   * (without which it cannot be opened at all). Encrypted entries are decrypted as they stream, and
+   * entries that an earlier run skipped as `encrypted` or failed as `wrong-password` are attempted
+   * again. A wrong one fails them as `wrong-password`. It is kept in memory only: never logged,
+   * never written to the manifest. Zip entries with PKWARE strong encryption are skipped as
+   * `encrypted-aes` whatever the password. Default: none.
    */
   password?: string | undefined;
   /** Forget what earlier runs did and start over. Default: false. */

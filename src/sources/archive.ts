@@ -10,9 +10,9 @@ export interface EntriesConfig {
    */
   skip?: ((index: number) => boolean) | undefined;
   /**
-   * The password of a zip's entries with traditional encryption ("ZipCrypto"): they are decrypted
-   * as they are read. Without it they are emitted as `encrypted: 'no-password'`, and cannot be
-   * read. Tar has no encryption and ignores it. Default: none.
+   * The password of encrypted entries (zip's ZipCrypto and WinZip AES, 7z, RAR): they are
+   * decrypted as they are read. Without it they are emitted as `encrypted: 'no-password'`, and
+   * cannot be read. Tar has no encryption and ignores it. Default: none.
    */
   password?: string | undefined;
 }
