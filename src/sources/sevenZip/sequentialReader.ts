@@ -48,20 +48,30 @@ export class SequentialReader {
    * consumer was busy.
    */
   async read(position: number, length: number): Promise<Buffer> {
+    const target = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    return target.subarray(0, await this.readInto(target, position));
+  }
+
+  /**
+   * Reads into `target`, from its start, up to its length of bytes at `position`, without a
+   * buffer of its own; tried once more as {@link read} is.
+   *
+   * @return How many bytes it got: `target.length`, fewer only at the end of the source.
+   */
+  async readInto(target: Uint8Array, position: number): Promise<number> {
     try {
-      return await this.readOnce(position, length);
+      return await this.readOnce(target, position);
     } catch {
       this.signal?.throwIfAborted();
       this.close();
-      return this.readOnce(position, length);
+      return this.readOnce(target, position);
     }
   }
 
-  private async readOnce(position: number, length: number): Promise<Buffer> {
-    length = Math.max(0, Math.min(length, this.size - position));
-    if (length === 0) return Buffer.alloc(0);
+  private async readOnce(target: Uint8Array, position: number): Promise<number> {
+    const length = Math.max(0, Math.min(target.length, this.size - position));
+    if (length === 0) return 0;
     if (position !== this.position || !this.chunks) this.open(position, length);
-    const parts: Buffer[] = [];
     let got = 0;
     while (got < length) {
       if (this.left.length === 0) {
@@ -76,12 +86,12 @@ export class SequentialReader {
         this.left = next.value;
       }
       const take = Math.min(length - got, this.left.length);
-      parts.push(this.left.subarray(0, take));
+      target.set(this.left.subarray(0, take), got);
       this.left = this.left.subarray(take);
       got += take;
       this.position += take;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return got;
   }
 
   /** Closes the open stream, if any. */

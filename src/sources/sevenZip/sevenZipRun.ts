@@ -29,7 +29,7 @@ export interface SevenZipRunOptions {
   args: readonly string[];
   /** Names for a list file, passed as `@/unspool-list.txt` in `args`. Default: none. */
   list?: readonly string[] | undefined;
-  /** Output bytes 7-Zip may have written ahead of the consumer. Default: 4 MiB. */
+  /** Output bytes 7-Zip may have written ahead of the consumer: the size of the ring they go through. Default: 4 MiB. */
   inFlight?: number | undefined;
 }
 
@@ -46,6 +46,13 @@ const modulePath = createRequire(import.meta.url).resolve('7z-wasm/7zz.umd.js');
 /** Bytes the main thread hands over per read of a source for the worker. */
 const readBlock = 1024 * 1024;
 
+/** Output in the ring, not yet handed to the consumer. */
+interface RingSlice {
+  readonly type: 'ring';
+  readonly at: number;
+  readonly length: number;
+}
+
 /**
  * One run of 7-Zip in a worker thread, as an async iterator of its {@link SevenZipEvent}s. Output
  * is taken from 7-Zip only as fast as `next()` is called: a chunk counts as consumed once
@@ -56,7 +63,8 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
   private readonly worker: Worker;
   private readonly slots = new Int32Array(new SharedArrayBuffer(controlSlots * 4));
   private readonly data = new SharedArrayBuffer(readBlock);
-  private readonly events: SevenZipEvent[] = [];
+  private readonly output: Uint8Array;
+  private readonly events: (SevenZipEvent | RingSlice)[] = [];
   private waiting: ((event: SevenZipEvent) => void) | undefined;
   private ended = false;
   private consumed = 0;
@@ -64,6 +72,7 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
   private readonly readers: (SequentialReader | undefined)[];
 
   constructor(options: SevenZipRunOptions) {
+    this.output = new Uint8Array(new SharedArrayBuffer(Math.max(64 * 1024, options.inFlight ?? 4 * 1024 * 1024)));
     this.readers = options.volumes.map((volume) => (volume.source ? new SequentialReader(volume.source, volume.size, this.aborting.signal) : undefined));
     const workerData: WorkerInput = {
       modulePath,
@@ -72,13 +81,13 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
       list: options.list?.join('\n'),
       control: this.slots.buffer as SharedArrayBuffer,
       data: this.data,
-      inFlight: options.inFlight ?? 4 * 1024 * 1024,
+      output: this.output.buffer as SharedArrayBuffer,
     };
     this.worker = new Worker(`(${sevenZipWorkerMain.toString()})()`, { eval: true, workerData });
     liveWorkers++;
     this.worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'read') void this.serveRead(message.volume, message.position, message.length);
-      else this.push(message.type === 'data' ? { type: 'data', bytes: message.bytes } : message);
+      else this.push(message.type === 'data' ? { type: 'ring', at: message.at, length: message.length } : message);
     });
     this.worker.on('error', (error) => this.push({ type: 'exit', code: -1, error: error.message }));
     this.worker.on('exit', () => {
@@ -91,9 +100,9 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
   private async serveRead(volume: number, position: number, length: number): Promise<void> {
     let state: number = readState.failed;
     try {
-      const bytes = await this.readers[volume]!.read(position, Math.min(length, readBlock));
-      new Uint8Array(this.data).set(bytes);
-      Atomics.store(this.slots, control.readLength, bytes.length);
+      // Straight into the shared buffer: no buffer of the read's own.
+      const got = await this.readers[volume]!.readInto(new Uint8Array(this.data, 0, Math.min(length, readBlock)), position);
+      Atomics.store(this.slots, control.readLength, got);
       state = readState.ready;
     } catch {
       // The worker's read fails, and 7-Zip reports the archive unreadable at that point.
@@ -102,7 +111,7 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
     Atomics.notify(this.slots, control.read);
   }
 
-  private push(event: SevenZipEvent): void {
+  private push(event: SevenZipEvent | RingSlice): void {
     if (this.ended) return;
     if (event.type === 'exit') this.ended = true;
     const waiting = this.waiting;
@@ -111,19 +120,23 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
     else this.events.push(event);
   }
 
-  /** Hands an event to the consumer; a chunk handed over is room for 7-Zip to write more. */
-  private hand(event: SevenZipEvent, to: (event: SevenZipEvent) => void): void {
-    if (event.type === 'data') {
-      this.consumed = (this.consumed + event.bytes.length) | 0;
-      Atomics.store(this.slots, control.consumed, this.consumed);
-      Atomics.notify(this.slots, control.consumed);
-    }
-    to(event);
+  /**
+   * Hands an event to the consumer; a chunk is copied out of the ring as it is handed over, and
+   * its room in the ring is then 7-Zip's to write more.
+   */
+  private hand(event: SevenZipEvent | RingSlice, to: (event: SevenZipEvent) => void): void {
+    if (event.type !== 'ring') return to(event);
+    const bytes = Buffer.allocUnsafe(event.length);
+    bytes.set(this.output.subarray(event.at, event.at + event.length));
+    this.consumed = (this.consumed + event.length) | 0;
+    Atomics.store(this.slots, control.consumed, this.consumed);
+    Atomics.notify(this.slots, control.consumed);
+    to({ type: 'data', bytes });
   }
 
-  /** Output bytes received from 7-Zip and not yet handed to the consumer: at most about `inFlight`. */
+  /** Output bytes 7-Zip wrote and the consumer was not yet handed: at most `inFlight`. */
   get bufferedBytes(): number {
-    return this.events.reduce((total, event) => total + (event.type === 'data' ? event.bytes.length : 0), 0);
+    return this.events.reduce((total, event) => total + (event.type === 'ring' ? event.length : 0), 0);
   }
 
   /** The next event; after `exit`, `exit` again. */

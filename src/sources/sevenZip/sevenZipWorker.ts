@@ -3,9 +3,12 @@
  * event loop for the whole extraction; in a worker it blocks only its own thread, and the
  * {@link sevenZipWorkerMain} below talks to the main thread through shared memory:
  *
- * - 7-Zip's stdout is a device that posts each chunk it writes, then waits (`Atomics.wait`) while
- *   more than `inFlight` bytes are posted and not yet taken by the consumer: a slow sink stalls
- *   the decoder instead of filling memory;
+ * - 7-Zip's stdout is a device that copies each chunk it writes into a shared ring (`output`) and
+ *   posts where it put it; it waits (`Atomics.wait`) while the ring has no room, that is while
+ *   the consumer has not taken what is in it: a slow sink stalls the decoder instead of filling
+ *   memory. The worker allocates nothing per chunk (a copy per chunk would pile up as garbage in
+ *   an isolate that hardly ever collects it); the main thread copies a chunk out of the ring when
+ *   it hands it to the consumer;
  * - its stderr is posted line by line, in the same channel, so a file's `- name` line and its
  *   errors arrive in order with its bytes;
  * - the archive's volumes are files of a small in-memory file system whose reads either read a
@@ -23,7 +26,7 @@ export const control = {
   read: 0,
   /** How many bytes the main thread put in the data buffer for the read. */
   readLength: 1,
-  /** Bytes of output the consumer took so far, modulo 2^32 (the worker counts what it sent). */
+  /** Bytes of output the consumer took out of the ring so far, modulo 2^32 (the worker counts what it sent). */
   consumed: 2,
   /** Set to 1 to make the worker stop at its next wait. */
   stop: 3,
@@ -56,13 +59,14 @@ export interface WorkerInput {
   readonly control: SharedArrayBuffer;
   /** Where the main thread puts the bytes of a read. */
   readonly data: SharedArrayBuffer;
-  /** Output bytes posted and not yet consumed above which the worker waits. */
-  readonly inFlight: number;
+  /** The ring 7-Zip's output goes through: its size is the most output in flight. */
+  readonly output: SharedArrayBuffer;
 }
 
 /** What the worker posts to the main thread. */
 export type WorkerMessage =
-  | { readonly type: 'data'; readonly bytes: Uint8Array }
+  /** Output bytes at `at` in the ring. */
+  | { readonly type: 'data'; readonly at: number; readonly length: number }
   | { readonly type: 'line'; readonly text: string }
   | { readonly type: 'read'; readonly volume: number; readonly position: number; readonly length: number }
   | { readonly type: 'exit'; readonly code: number; readonly error?: string };
@@ -82,28 +86,34 @@ export function sevenZipWorkerMain(): void {
   const port = parentPort!;
   const slots = new Int32Array(input.control);
   const shared = new Uint8Array(input.data);
+  const ring = new Uint8Array(input.output);
   const [READ, READ_LENGTH, CONSUMED, STOP] = [0, 1, 2, 3];
   const [IDLE, ASKED, READY] = [0, 1, 2];
-  // Chunks posted at most this large, so that one big write of 7-Zip's cannot overshoot inFlight by much.
-  const piece = 1024 * 1024;
+  // Chunks posted at most this large (a quarter of the ring), so that 7-Zip writes on while the consumer takes.
+  const piece = Math.max(1, Math.floor(ring.length / 4));
   const stopped = () => Atomics.load(slots, STOP) !== 0;
   class Stopped extends Error {}
 
+  /** Bytes written to the ring so far, modulo 2^32; where the next go in it. */
   let sent = 0;
-  function waitForRoom(): void {
+  let head = 0;
+  function waitForRoom(length: number): void {
     for (;;) {
       const consumed = Atomics.load(slots, CONSUMED);
-      if (((sent - consumed) | 0) <= input.inFlight) return;
+      if (((sent - consumed) | 0) + length <= ring.length) return;
       if (stopped()) throw new Stopped('stopped');
       Atomics.wait(slots, CONSUMED, consumed, 1000);
     }
   }
   function post(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length; at += piece) {
-      const copy = bytes.slice(at, at + piece);
-      sent = (sent + copy.length) | 0;
-      port.postMessage({ type: 'data', bytes: copy }, [copy.buffer]);
-      waitForRoom();
+    for (let at = 0; at < bytes.length; ) {
+      const length = Math.min(bytes.length - at, piece, ring.length - head);
+      waitForRoom(length);
+      ring.set(bytes.subarray(at, at + length), head);
+      port.postMessage({ type: 'data', at: head, length });
+      sent = (sent + length) | 0;
+      head = (head + length) % ring.length;
+      at += length;
     }
   }
 
@@ -135,7 +145,8 @@ export function sevenZipWorkerMain(): void {
     const got = Atomics.load(slots, READ_LENGTH);
     Atomics.store(slots, READ, IDLE);
     if (state !== READY) throw new Error('read failed');
-    return shared.slice(0, got);
+    // A view, not a copy: the main thread writes the buffer again only when asked, once this block is done with.
+    return shared.subarray(0, got);
   }
 
   const descriptors = new Map<number, number>();
