@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import sevenZipModule, { type SevenZipModuleFactory } from '7z-wasm';
+import { endOfCentralDirectory } from './zipFixtures.js';
 
 // 7z-wasm is CommonJS whose types declare an ES default export: Node hands over `module.exports`.
 const SevenZip = sevenZipModule as unknown as SevenZipModuleFactory;
@@ -167,11 +168,5 @@ export function compressedZip(entries: readonly CompressedEntry[]): Buffer {
     offset += 30 + name.length + entry.compressed.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  return Buffer.concat([...locals, directory, endOfCentralDirectory(entries.length, directory.length, offset)]);
 }

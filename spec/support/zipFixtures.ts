@@ -161,13 +161,7 @@ export function rawZip(entries: readonly RawZipEntry[]): Buffer {
     offset += 30 + name.length + extra.length + compressed.length + descriptor.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  return Buffer.concat([...locals, directory, endOfCentralDirectory(entries.length, directory.length, offset)]);
 }
 
 /** Writes {@link rawZip} to a file and returns its bytes. */
@@ -207,3 +201,17 @@ export const symlinkEntry = (name: string, target: string): RawZipEntry => ({ na
  * compressed size). The real data is a few bytes: the headers alone must stop it.
  */
 export const bombEntry = (name: string): RawZipEntry => ({ name, data: 'not really a bomb', declaredSize: 100 * 1024 * 1024 });
+
+/**
+ * A zip's end of central directory record (no comment, one disk) for `count` entries whose
+ * central directory of `directoryLength` bytes starts at `directoryOffset`.
+ */
+export function endOfCentralDirectory(count: number, directoryLength: number, directoryOffset: number): Buffer {
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(count, 8);
+  end.writeUInt16LE(count, 10);
+  end.writeUInt32LE(directoryLength, 12);
+  end.writeUInt32LE(directoryOffset, 16);
+  return end;
+}
