@@ -6,8 +6,11 @@ import { type WinZipAesField, winZipAesField } from './zipAes.js';
 const endOfCentralDirectory = 0x06054b50;
 const centralFileHeader = 0x02014b50;
 const unicodePathExtra = 0x7075;
-/** The end record is 22 bytes and may be followed by a comment of up to 65535 bytes. */
-const maxEndSearch = 22 + 0xffff;
+/**
+ * How many bytes at the end of a zip are searched for its end record: the record is 22 bytes and
+ * may be followed by a comment of up to 65535 bytes.
+ */
+export const endSearchLength = 22 + 0xffff;
 
 /**
  * Finds the end-of-central-directory record by searching backwards from the end of the archive,
@@ -19,7 +22,7 @@ const maxEndSearch = 22 + 0xffff;
  * @return The record's offset from the start of the archive, or `undefined` if there is none.
  */
 export async function findEndOfCentralDirectory(source: RandomAccessSource, size: number): Promise<number | undefined> {
-  const start = Math.max(0, size - maxEndSearch);
+  const start = Math.max(0, size - endSearchLength);
   const tail = await readBytes(source, start, size - start);
   for (let at = tail.length - 22; at >= 0; at--) {
     if (tail.readUInt32LE(at) !== endOfCentralDirectory) continue;

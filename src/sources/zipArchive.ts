@@ -2,7 +2,8 @@ import { Observable } from 'rxjs';
 import unzipper from 'unzipper';
 import type { Entry, EntryBytes } from '../entry.js';
 import { ArchiveError, describeError } from '../errors.js';
-import { scanCentralDirectory } from './centralDirectory.js';
+import { cachedRange } from './cachedRange.js';
+import { type CentralDirectoryScan, endSearchLength, scanCentralDirectory } from './centralDirectory.js';
 import type { Archive } from './archive.js';
 import { createLease } from './lease.js';
 import { failingOnMissingVolume, MissingVolumeError } from './missingVolume.js';
@@ -17,17 +18,22 @@ interface ZipDirectory {
   files: ZipRecord[];
 }
 
-/** What {@link openDirectory} finds: the records, with their offsets placed in the source. */
+/** What {@link openDirectory} finds: the records, with their offsets placed in the source, and the scan of their bytes. */
 interface OpenedDirectory {
   /** The records, each `offsetToLocalFileHeader` where its local header is in the source. */
   readonly files: readonly ZipRecord[];
-  /** Where the central directory starts in the source. */
-  readonly start: number;
-  /** The central directory's size in bytes. */
-  readonly length: number;
+  /** The fingerprint and the extra fields that unzipper does not keep. */
+  readonly scan: CentralDirectoryScan;
   /** The source's size in bytes. */
   readonly size: number;
 }
+
+/**
+ * The largest central directory held in memory while a zip opens: about 64,000 entries at 1 KB
+ * each. A larger one is streamed, once for unzipper and once for the scan, so that an end record
+ * that claims gigabytes cannot claim as much memory.
+ */
+const heldDirectoryLimit = 64 * 1024 * 1024;
 
 /** Why a zip that is one file cannot be read when it says it is a disk of a set: what to name instead. */
 function multiDisk(end: ZipEnd): string {
@@ -38,26 +44,50 @@ function multiDisk(end: ZipEnd): string {
 /**
  * Reads the central directory: finds the end records and the directory ourselves (see
  * {@link placeCentralDirectory}), has unzipper parse the directory alone (see
- * {@link zipDirectoryView}), and places each record's local header in the source: on its disk
- * (`diskStarts`), shifted by the bytes before the zip.
+ * {@link zipDirectoryView}), scans it (see {@link scanCentralDirectory}), and places each record's
+ * local header in the source: on its disk (`diskStarts`), shifted by the bytes before the zip.
+ *
+ * Every read of the source may be a round trip (an HTTP range request), so the opening reads
+ * through a {@link cachedRange}: the tail searched for the end record is read once and answers the
+ * end records and, for a directory that lies in it, the directory too; a directory that starts
+ * before it is read once more, from its start to the tail. unzipper's parse and the scan then read
+ * it from memory.
  */
 async function openDirectory(source: RandomAccessSource, archive: string, diskStarts: readonly number[]): Promise<OpenedDirectory> {
   const size = await source.size();
-  const end = await readZipEnd(source, size, (disk) => diskStarts[disk] ?? 0).catch((error: unknown) => {
-    throw new ArchiveError(archive, describeError(error), { cause: error });
-  });
+  const opening = cachedRange(source, size);
+  const tail = Math.max(0, size - endSearchLength);
+  const end = await opening
+    .hold(tail, size - tail)
+    .then(() => readZipEnd(opening, size, (disk) => diskStarts[disk] ?? 0))
+    .catch((error: unknown) => {
+      throw new ArchiveError(archive, describeError(error), { cause: error });
+    });
   if (end === undefined) throw new ArchiveError(archive, 'no end of central directory: the zip is truncated or not a zip');
   if (diskStarts.length === 1 && (end.lastDisk !== 0 || end.directoryDisk !== 0)) throw new ArchiveError(archive, multiDisk(end));
   const diskStart = diskStarts[end.directoryDisk];
   if (diskStart === undefined) throw new ArchiveError(archive, `its central directory is on disk ${end.directoryDisk + 1}, past the set's ${diskStarts.length} volumes`);
-  const place = await placeCentralDirectory(source, end, diskStart);
+  const unreadable = (error: unknown) =>
+    error instanceof MissingVolumeError ? error : new ArchiveError(archive, `unreadable central directory: ${describeError(error)}`, { cause: error });
+  const holdDirectory = async (at: number) => {
+    if (at < 0 || end.directorySize > heldDirectoryLimit) return;
+    try {
+      await opening.hold(at, end.directorySize);
+    } catch (error) {
+      throw unreadable(error);
+    }
+  };
+  // Held before it is placed: the directory is right before the end records in every zip but
+  // one with bytes between them, so its first signature is then read from memory too.
+  await holdDirectory(end.directoryEnd - end.directorySize);
+  const place = await placeCentralDirectory(opening, end, diskStart);
+  if (place.found) await holdDirectory(place.start);
   let directory: ZipDirectory;
   try {
-    const view = zipDirectoryView(source, place.start, end.directorySize, end.entryCount);
+    const view = zipDirectoryView(opening, place.start, end.directorySize, end.entryCount);
     directory = (await unzipper.Open.custom(view, { tailSize: zipDirectoryViewTail })) as unknown as ZipDirectory;
   } catch (error) {
-    if (error instanceof MissingVolumeError) throw error;
-    throw new ArchiveError(archive, `unreadable central directory: ${describeError(error)}`, { cause: error });
+    throw unreadable(error);
   }
   // unzipper parses each record without checking its signature, and does not look at disk numbers.
   const files = directory.files.map((record, index) => {
@@ -72,7 +102,7 @@ async function openDirectory(source: RandomAccessSource, archive: string, diskSt
     const offset = record.offsetToLocalFileHeader;
     return Number.isSafeInteger(offset) ? { ...record, offsetToLocalFileHeader: disk + offset + place.shift } : record;
   });
-  return { files, start: place.start, length: end.directorySize, size };
+  return { files, scan: await scanCentralDirectory(opening, place.start, end.directorySize), size };
 }
 
 /**
@@ -100,12 +130,10 @@ async function openDirectory(source: RandomAccessSource, archive: string, diskSt
  * zip that says it has more is refused.
  */
 export async function openZip(source: RandomAccessSource, name: string, signal?: AbortSignal, diskStarts: readonly number[] = [0]): Promise<Archive> {
-  const opening = boundTo(source, signal);
-  const directory = await openDirectory(opening, name, diskStarts).catch((error: unknown) => {
+  const directory = await openDirectory(boundTo(source, signal), name, diskStarts).catch((error: unknown) => {
     throw error instanceof MissingVolumeError ? new ArchiveError(name, `${error.message}, which holds part of the central directory`, { cause: error }) : error;
   });
-  const { size } = directory;
-  const scan = await scanCentralDirectory(opening, directory.start, directory.length);
+  const { size, scan } = directory;
   return {
     name,
     format: 'zip',
