@@ -4,7 +4,9 @@
  * {@link sevenZipWorkerMain} below talks to the main thread through shared memory:
  *
  * - 7-Zip's stdout is a device that copies each chunk it writes into a shared ring (`output`) and
- *   posts where it put it; it waits (`Atomics.wait`) while the ring has no room, that is while
+ *   posts where it put it, small writes gathered into one message (a listing is written in
+ *   thousands of writes of a few bytes, and a message each cost megabytes of the worker's
+ *   `malloc` arena, kept by the process after the worker is gone); it waits (`Atomics.wait`) while the ring has no room, that is while
  *   the consumer has not taken what is in it: a slow sink stalls the decoder instead of filling
  *   memory. The worker allocates nothing per chunk (a copy per chunk would pile up as garbage in
  *   an isolate that hardly ever collects it); the main thread copies a chunk out of the ring when
@@ -94,13 +96,23 @@ export function sevenZipWorkerMain(): void {
   const stopped = () => Atomics.load(slots, STOP) !== 0;
   class Stopped extends Error {}
 
-  /** Bytes written to the ring so far, modulo 2^32; where the next go in it. */
+  // Writes are posted once this many bytes are gathered, or before the worker posts or waits for anything else.
+  const batch = Math.min(64 * 1024, piece);
+
+  /** Bytes written to the ring so far, modulo 2^32; where the next go in it; how many before it are not posted yet. */
   let sent = 0;
   let head = 0;
+  let pending = 0;
+  function flush(): void {
+    if (pending === 0) return;
+    port.postMessage({ type: 'data', at: head - pending, length: pending });
+    pending = 0;
+  }
   function waitForRoom(length: number): void {
     for (;;) {
       const consumed = Atomics.load(slots, CONSUMED);
       if (((sent - consumed) | 0) + length <= ring.length) return;
+      flush();
       if (stopped()) throw new Stopped('stopped');
       Atomics.wait(slots, CONSUMED, consumed, 1000);
     }
@@ -110,10 +122,15 @@ export function sevenZipWorkerMain(): void {
       const length = Math.min(bytes.length - at, piece, ring.length - head);
       waitForRoom(length);
       ring.set(bytes.subarray(at, at + length), head);
-      port.postMessage({ type: 'data', at: head, length });
       sent = (sent + length) | 0;
-      head = (head + length) % ring.length;
+      head += length;
+      pending += length;
       at += length;
+      // What is posted never wraps around the ring's end.
+      if (head === ring.length) {
+        flush();
+        head = 0;
+      } else if (pending >= batch) flush();
     }
   }
 
@@ -127,6 +144,8 @@ export function sevenZipWorkerMain(): void {
       line.push(byte);
       return;
     }
+    // The bytes written before the line go first: a `- name` line must follow the previous item's bytes.
+    flush();
     port.postMessage({ type: 'line', text: decoder.decode(Uint8Array.from(line)).replace(/\r$/, '') });
     line = [];
   }
@@ -135,6 +154,7 @@ export function sevenZipWorkerMain(): void {
   // cross threads.
   const block: { volume: number; start: number; bytes: Uint8Array } = { volume: -1, start: 0, bytes: new Uint8Array(0) };
   function askMainThread(volume: number, position: number, length: number): Uint8Array {
+    flush();
     Atomics.store(slots, READ, ASKED);
     port.postMessage({ type: 'read', volume, position, length });
     while (Atomics.load(slots, READ) === ASKED) {
@@ -155,6 +175,8 @@ export function sevenZipWorkerMain(): void {
     length = Math.max(0, Math.min(length, size - position));
     if (length === 0) return 0;
     if (path !== undefined) {
+      // What 7-Zip wrote goes out while it reads on (in a solid block it may decode long before writing again).
+      flush();
       let fd = descriptors.get(volume);
       if (fd === undefined) descriptors.set(volume, (fd = fs.openSync(path, 'r')));
       let done = 0;
@@ -251,6 +273,7 @@ export function sevenZipWorkerMain(): void {
       }
     }
     if (line.length > 0) errorByte(10);
+    flush();
     port.postMessage({ type: 'exit', code, ...(error !== undefined && { error }) });
   }, (failure: unknown) => {
     port.postMessage({ type: 'exit', code: -1, error: `7-Zip could not start: ${String((failure as Error)?.message ?? failure)}` });
