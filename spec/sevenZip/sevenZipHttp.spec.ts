@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PasswordNeededError } from '../../src/errors.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { type HttpServer, startHttpServer } from '../support/httpServer.js';
 import { runSend } from '../support/runSend.js';
@@ -36,5 +38,44 @@ describe('7z archives over HTTP byte ranges', () => {
     expect(await deliveredDigests(workspace.out)).toEqual(expected);
     // The listing reads the end and the start; the pass reads the archive front to back once.
     expect(server.bytesSent()).toBeLessThan(bytes.length * 2.5);
+  });
+
+  it('lists a 7z whose names are encrypted with the password, and asks for it without', async () => {
+    const [file] = await writeSevenZip(workspace.root, 'locked.7z', files, ['-mhe=on', '-psecret']);
+    server.serve('/locked.7z', await readFile(file!));
+    const options = { sink: await dirSink(workspace.out), state: workspace.state };
+    await expect(runSend(server.url('/locked.7z'), options)).rejects.toBeInstanceOf(PasswordNeededError);
+    const { summary } = await runSend(server.url('/locked.7z'), { ...options, password: 'secret' });
+    expect(summary.failed).toEqual([]);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
+  });
+});
+
+describe('7z and RAR archives from a server without byte ranges', () => {
+  let workspace: Workspace;
+  let server: HttpServer;
+
+  beforeEach(async () => {
+    workspace = await createWorkspace();
+    server = await startHttpServer({ ranges: false });
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await removeWorkspace(workspace);
+  });
+
+  it('downloads a 7z whole into the state folder, reads it there, and deletes the copy', async () => {
+    const [file] = await writeSevenZip(workspace.root, 'roll.7z', files, ['-ms=on']);
+    const bytes = await readFile(file!);
+    server.serve('/roll.7z', bytes);
+    const { summary } = await runSend(server.url('/roll.7z'), { sink: await dirSink(workspace.out), state: workspace.state });
+    expect(summary.failed).toEqual([]);
+    expect(await deliveredDigests(workspace.out)).toEqual(expected);
+    expect(await readdir(join(workspace.state, 'downloads'))).toEqual([]);
+    // The format head (which such a server answers with the whole body, dropped once the head is
+    // in), then the whole body once: 7-Zip's reads are served from the copy, never the server.
+    expect(server.log).toHaveLength(2);
+    expect(server.bytesSent()).toBeLessThanOrEqual(2 * bytes.length);
   });
 });

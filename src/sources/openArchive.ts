@@ -68,15 +68,15 @@ export async function openArchive(path: string, name = isHttpUrl(path) ? redactU
   // Before addresses: a message's t.me link is an address too.
   if (isTelegramDocumentName(path)) {
     const { openTelegramArchive } = await import('./telegram/openTelegramArchive.js');
-    return openTelegramArchive(path, name, { state: options.state ?? '.', connect: options.connectTelegram, signal: options.signal });
+    return openTelegramArchive(path, name, { state: options.state ?? '.', connect: options.connectTelegram, password: options.password, signal: options.signal });
   }
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
-    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), http: options.http, room: options.room, signal: options.signal });
+    return openRemoteArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), http: options.http, room: options.room, password: options.password, signal: options.signal });
   }
   if (isTorboxName(path)) {
     const { openTorboxArchive } = await import('./torbox/openTorboxArchive.js');
-    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), http: options.http, room: options.room, signal: options.signal });
+    return openTorboxArchive(path, name, { downloads: options.downloads ?? join(tmpdir(), 'unspool-downloads'), http: options.http, room: options.room, password: options.password, signal: options.signal });
   }
   // Volumes are found by their names (only a set's first volume starts with its format's
   // signature); each kind of set is opened by its own reader.

@@ -15,12 +15,14 @@ import type { HttpSourceConfig } from './remoteFile.js';
 
 /** Options of {@link openRemoteArchive}. */
 export interface RemoteArchiveOptions {
-  /** The folder for copies of zips from servers without byte ranges (`<state>/downloads`). */
+  /** The folder for copies of zips, 7z and RAR archives from servers without byte ranges (`<state>/downloads`). */
   readonly downloads: string;
   /** Retries, waits and redirects of the HTTP requests, and how to renew a link that expires. */
   readonly http?: HttpSourceConfig | undefined;
-  /** Free space to keep while downloading a zip from a server without ranges. Default: none checked. */
+  /** Free space to keep while downloading an archive from a server without ranges. Default: none checked. */
   readonly room?: DownloadRoom | undefined;
+  /** The password of a 7z or RAR archive whose names are encrypted, needed to list it. Default: none. */
+  readonly password?: string | undefined;
   /** Ends the opening early: its requests, retries and waits. Default: none. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -69,14 +71,24 @@ function stoppingOnFailure(archive: Archive, source: HttpSource, remote: RemoteO
   };
 }
 
-/** A zip from a server without ranges: downloaded whole into `downloads`, read there, deleted by `close`. */
-async function openDownloadedZip(source: HttpSource, name: string, remote: RemoteOrigin, downloads: string, room: DownloadRoom | undefined, signal: AbortSignal | undefined): Promise<Archive> {
+/**
+ * An archive that must be read out of order (zip, 7z, RAR) from a server without ranges: downloaded
+ * whole into `downloads` (once there is room for it), read there, deleted by `close`.
+ */
+async function openDownloaded(
+  source: HttpSource,
+  name: string,
+  format: 'zip' | '7z' | 'rar',
+  remote: RemoteOrigin,
+  options: RemoteArchiveOptions,
+): Promise<Archive> {
+  const { downloads, room, signal } = options;
   await mkdir(downloads, { recursive: true });
   if (room) await roomForDownload(downloads, await source.size(), room, name, signal);
-  const file = join(downloads, `${createHash('sha256').update(remote.url).digest('hex').slice(0, 16)}.zip`);
+  const file = join(downloads, `${createHash('sha256').update(remote.url).digest('hex').slice(0, 16)}.${format}`);
   try {
     await opening(name, source, () => downloadToFile(source, file, {}, signal));
-    const archive = await opening(name, undefined, () => openSourceArchive(fileSource(file), name, 'zip'));
+    const archive = await opening(name, undefined, () => openSourceArchive(fileSource(file), name, format, signal, options.password));
     let closed = false;
     return {
       ...archive,
@@ -119,6 +131,7 @@ export async function openRemoteArchive(url: string, name: string, options: Remo
   };
   const format = await opening(name, source, () => formatOfSource(source, signal));
   if (!format) throw new ArchiveError(name, notAnArchive);
-  if (format === 'zip' && !source.ranged) return openDownloadedZip(source, name, remote, options.downloads, options.room, signal);
-  return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format, signal)), source, remote);
+  // Zip, 7z and RAR are read out of order (7-Zip seeks even in a RAR): without ranges, a copy is needed.
+  if ((format === 'zip' || format === '7z' || format === 'rar') && !source.ranged) return openDownloaded(source, name, format, remote, options);
+  return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format, signal, options.password)), source, remote);
 }

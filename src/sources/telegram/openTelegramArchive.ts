@@ -19,6 +19,8 @@ export interface TelegramArchiveOptions extends TelegramDocumentConfig {
    * `connectTelegram`). Tests pass an already connected client here.
    */
   readonly connect?: (() => Promise<TelegramConnection>) | undefined;
+  /** The password of a 7z or RAR archive whose names are encrypted, needed to list it. Default: none. */
+  readonly password?: string | undefined;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function openTelegramArchive(path: string, name: string, options: T
     };
     const format = await opening(() => formatOfSource(source, signal));
     if (!format) throw new ArchiveError(name, notAnArchive);
-    const archive = await opening(() => openSourceArchive(source, name, format, signal));
+    const archive = await opening(() => openSourceArchive(source, name, format, signal, options.password));
     let closed = false;
     return {
       ...archive,

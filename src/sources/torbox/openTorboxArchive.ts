@@ -17,6 +17,8 @@ export interface TorboxArchiveOptions {
   /** Where `TORBOX_API_KEY` and `TORBOX_API_BASE` are read. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv | undefined;
   /** Ends the opening early: Torbox's API calls, the download's requests, and every wait between them. */
+  /** The password of a 7z or RAR archive whose names are encrypted, needed to list it. Default: none. */
+  readonly password?: string | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -72,6 +74,7 @@ export async function openTorboxArchive(path: string, name: string, options: Tor
       downloads: options.downloads,
       http: { ...options.http, resolveUrl },
       room: options.room,
+      password: options.password,
       signal,
     });
   } catch (error) {
