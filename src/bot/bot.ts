@@ -28,8 +28,9 @@ import { jobScheduler } from './jobScheduler.js';
 import { mediaRelay } from './mediaRelay.js';
 import { statusBoard } from './statusBoard.js';
 import { archiveKindOf } from './archiveKind.js';
+import { type GatheredSet, volumeGathering } from './volumeGathering.js';
 import { volumeNameOf } from './volumeName.js';
-import { laterVolumeText } from './volumeTexts.js';
+import { laterVolumeText, missingVolumesText } from './volumeTexts.js';
 import type { Stall } from '../runActivity.js';
 import type { BotLog } from './botLog.js';
 
@@ -46,6 +47,11 @@ export interface BotOptions {
   readonly statusEvery?: number | undefined;
   /** Milliseconds to wait for more plain media before passing it on. Default: 3 000. */
   readonly mediaWindow?: number | undefined;
+  /**
+   * Milliseconds without a new volume of a set sent as separate files after which the set is taken
+   * as sent whole (see `volumeGathering`). Default: `mediaWindow`.
+   */
+  readonly volumeWindow?: number | undefined;
   readonly log?: BotLog | undefined;
   readonly probe?: DiskSpaceProbe | undefined;
   readonly scheduler?: SchedulerLike | undefined;
@@ -233,24 +239,37 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     return undefined;
   };
 
-  /** Sets whose later volumes were answered, by chat and set, with when: a set sent whole is answered once. */
-  const answeredSets = new Map<string, number>();
-  const laterVolume = async (message: IncomingMessage, fileName: string) => {
-    const volume = volumeNameOf(fileName)!;
-    const key = `${chatIdOf(message.chat)}/${volume.main}`;
-    const now = Date.now();
-    const answered = answeredSets.get(key);
-    for (const [set, at] of answeredSets) if (now - at >= 60_000) answeredSets.delete(set);
-    answeredSets.set(key, now);
-    if (answered !== undefined && now - answered < 60_000) return undefined;
-    return say(message.chat, laterVolumeText(fileName, volume));
+  /** A set sent as separate files, whole: one job reading every volume (a lone volume, as a single file). */
+  const setComplete = async (set: GatheredSet) => {
+    const [first] = set.volumes;
+    const message = { id: first!.messageId, chat: set.chat, text: '' };
+    const chatId = chatIdOf(set.chat);
+    if (set.volumes.length === 1) return enqueue(message, `tg:${chatId}/${first!.messageId}`, first!.fileName, undefined, false, first!.documentId);
+    const source = `tg:${chatId}/${set.volumes.map((volume) => volume.messageId).join('+')}`;
+    log('volumes-gathered', { chat: chatId, volumes: set.volumes.length });
+    return enqueue(message, source, set.main, undefined, false, set.volumes.map((volume) => volume.documentId).join('+'));
   };
+
+  /** A set still missing volumes: without its first, what to do; else which ones are missing. */
+  const setIncomplete = async (set: GatheredSet, missing: readonly string[]) => {
+    const [first] = set.volumes;
+    const volume = volumeNameOf(first!.fileName);
+    if (volume && missing.includes(volume.main)) return say(set.chat, laterVolumeText(first!.fileName, volume));
+    return say(set.chat, missingVolumesText(set.main, set.volumes.length, missing));
+  };
+
+  /** Volumes of sets sent as separate files; their answers and jobs follow the messages handled before. */
+  const volumes = volumeGathering({
+    window: options.volumeWindow ?? options.mediaWindow,
+    onComplete: (set) => after(() => setComplete(set), set.chat),
+    onIncomplete: (set, missing) => after(() => setIncomplete(set, missing), set.chat),
+  });
 
   const fileMessage = async (message: IncomingMessage) => {
     const file = message.file!;
     if (file.kind === 'document') {
       const kind = archiveKindOf(file.fileName, file.document.mimeType);
-      if (kind === 'later-volume') return laterVolume(message, file.fileName);
+      if (kind !== 'other' && volumes.add(message.chat, { messageId: message.id, fileName: file.fileName, documentId: file.document.id.toString() })) return undefined;
       if (kind === 'archive') return enqueue(message, `tg:${chatIdOf(message.chat)}/${message.id}`, file.fileName, undefined, false, file.document.id.toString());
     }
     const destination = access.defaultChat;
@@ -305,6 +324,17 @@ export async function startBot(options: BotOptions): Promise<Bot> {
 
   /** Messages are handled one at a time, in the order they came, so that replies and job numbers follow it. */
   let handling: Promise<void> = Promise.resolve();
+  /** Runs `step` after every message and set taken before it; a failure is told in `from`. */
+  function after(step: () => Promise<unknown>, from: Job['chat']): void {
+    handling = handling.then(async () => {
+      try {
+        await step();
+      } catch (error) {
+        log('error', { error: describeError(error) });
+        await say(from, `Something went wrong: ${describeError(error)}`);
+      }
+    });
+  }
   const onUpdate = (update: unknown) => {
     if (stopping) return;
     const message = incomingMessage(update as Parameters<typeof incomingMessage>[0]);
@@ -316,14 +346,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
       log('refused', { user: message.senderId, chat: chatIdOf(message.chat) });
       return;
     }
-    handling = handling.then(async () => {
-      try {
-        await handle(message);
-      } catch (error) {
-        log('error', { error: describeError(error) });
-        await say(message.chat, `Something went wrong: ${describeError(error)}`);
-      }
-    });
+    after(() => handle(message), message.chat);
   };
   const events = new Raw({});
   // Resolved now rather than by the first update, which would then be handled after the second.
@@ -366,6 +389,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
       stopping = true;
       connection.client.removeEventHandler(onUpdate, events);
       statuses.stop();
+      volumes.stop();
       await relay.flush();
       await Promise.all([...runs.values()].map((run) => run.stop()));
       await queue.save();

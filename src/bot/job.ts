@@ -48,7 +48,10 @@ export interface Job {
   readonly to?: string;
   /** The chat the job was given in: its replies and notices go there. */
   readonly chat: ChatRef;
-  /** The Telegram document, for an archive sent to the bot as a file: how it is recognised when sent again. */
+  /**
+   * The Telegram document, for an archive sent to the bot as a file (for a volume set sent as
+   * files, its documents' ids in volume order, joined by `+`): how it is recognised when sent again.
+   */
   readonly documentId?: string;
   /** Start over, forgetting an earlier delivery of the same archive (`/send … again`). */
   again?: boolean;

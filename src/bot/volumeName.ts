@@ -69,3 +69,48 @@ export function isLaterVolume(fileName: string): boolean {
   const volume = volumeNameOf(fileName);
   return volume !== undefined && volume.main !== fileName;
 }
+
+/**
+ * A file as a member of a set that may be sent as separate files: which set (its main volume's
+ * name), its place, and how the set's other volumes are named. Besides the names of
+ * {@link volumeNameOf}, a plain `x.rar` counts as the first volume of an old-style set (`x.rar`,
+ * `x.r00`, …) and a plain `x.zip` as the last of a spanned one (`x.z01`, …, `x.zip`): each may be
+ * a whole archive too, which only the files that come with it tell.
+ */
+export interface SetMember {
+  /** The name the set is known by: {@link VolumeName.main}, or the file's own for `x.rar` and `x.zip`. */
+  readonly main: string;
+  /** Its place from 1, or `last` for the `x.zip` that ends a spanned zip (its number is unknown until the others are in). */
+  readonly number: number | 'last';
+  /** Whether the set is a spanned zip, ended by `main`, whatever number its volumes reach. */
+  readonly spanned: boolean;
+  /** The file name of volume `number` of the set (from 1), in this file's spelling. */
+  nameOf(number: number): string;
+}
+
+const pad = (number: number, digits: number) => String(number).padStart(digits, '0');
+
+/**
+ * The set a file may belong to, by its name; `undefined` for a file that is no volume and no
+ * `x.rar` or `x.zip`.
+ *
+ * @param fileName The file's name, without folders.
+ */
+export function setMemberOf(fileName: string): SetMember | undefined {
+  const volume = volumeNameOf(fileName);
+  const plain = /^(.+)\.(rar|zip)$/i.exec(fileName);
+  if (!volume && !plain) return undefined;
+  const main = volume?.main ?? fileName;
+  const parts = /^(.+\.part)(\d+)(\.rar)$/i.exec(main);
+  if (parts) return { main, number: volume!.number, spanned: false, nameOf: (n) => `${parts[1]}${pad(n, parts[2]!.length)}${parts[3]}` };
+  const pieces = /^(.+)\.(\d{3})$/.exec(main);
+  if (pieces) return { main, number: volume!.number, spanned: false, nameOf: (n) => `${pieces[1]}.${pad(n, 3)}` };
+  const [, base, extension] = /^(.+)\.(rar|zip)$/i.exec(main)!;
+  const upper = extension === extension!.toUpperCase();
+  if (extension!.toLowerCase() === 'zip') {
+    return { main, number: volume?.number ?? 'last', spanned: true, nameOf: (n) => `${base}.${upper ? 'Z' : 'z'}${pad(n, 2)}` };
+  }
+  // RAR's old naming: `x.rar` is 1, `x.r00` 2 … `x.r99` 101, then `x.s00`.
+  const oldStyle = (n: number) => (n === 1 ? main : `${base}.${n - 2 >= 100 ? (upper ? 'S' : 's') : upper ? 'R' : 'r'}${pad((n - 2) % 100, 2)}`);
+  return { main, number: volume?.number ?? 1, spanned: false, nameOf: oldStyle };
+}

@@ -1,9 +1,9 @@
 import type { VolumeName } from './volumeName.js';
 
 /**
- * The answer to a later volume of a set sent alone (`x.part2.rar`): the bot reads one Telegram
- * file as one archive, and cannot join volumes that come as separate files yet, so it says what
- * does work instead of passing the piece on as a document.
+ * The answer to later volumes of a set that came without its first (`x.part2.rar`) when no more
+ * came for a while: it says what does work instead of passing the piece on as a document. The
+ * volumes are kept: the first sent later completes the set.
  *
  * @param fileName The volume's file name.
  * @param volume What its name says of its set.
@@ -13,4 +13,17 @@ export function laterVolumeText(fileName: string, volume: VolumeName): string {
     `${fileName} is volume ${volume.number} of a ${volume.format === '7z' ? '7z' : volume.format === 'rar' ? 'RAR' : 'zip'} set, and I cannot join volumes sent as separate files yet. ` +
     `Put all of them in one folder and run unspool send on ${volume.main} there (or /send me its path, if the folder is on my disk), or send me the set packed as one file.`
   );
+}
+
+/**
+ * The answer to a set sent as separate files that still misses volumes when no more came for a
+ * while: which ones, and that the set waits for them.
+ *
+ * @param main The name the set is known by (its first volume, or the `x.zip` ending a spanned zip).
+ * @param received How many of its volumes came.
+ * @param missing The names of the volumes missing, in order.
+ */
+export function missingVolumesText(main: string, received: number, missing: readonly string[]): string {
+  const them = missing.length === 1 ? 'it' : 'them';
+  return `${main}: I have ${received} volume${received === 1 ? '' : 's'} of this set, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Send ${them} and I will unpack the set.`;
 }

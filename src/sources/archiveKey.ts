@@ -11,7 +11,8 @@ import { zipVolumeSetKey } from './zipVolumeSet.js';
  * A remote archive is keyed by its address without query string, so a signed link renewed with a
  * fresh token resumes the same delivery; a Torbox download by `torbox:<kind>:<id>`, whatever link
  * it is read through; a Telegram document by `tg:<chat>/<message-id>`, whether named so or by its
- * `t.me` link; a volume of a split zip by its set's name (`x.zip` for `x.z01 … x.zip`, `x.zip.001`
+ * `t.me` link; a volume set of Telegram documents by `tg:<chat>/<id1>+<id2>+…`, its messages in
+ * volume order (never the key of its first volume read alone); a volume of a split zip by its set's name (`x.zip` for `x.z01 … x.zip`, `x.zip.001`
  * for `x.zip.001 …`), whichever volume is named; any other local file by its path. `archivePaths`
  * resolves the key as a path: the leading `/` keeps an address from being resolved against the
  * current folder.

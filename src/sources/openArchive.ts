@@ -10,7 +10,7 @@ import { isHttpUrl, redactUrl } from './http/redactUrl.js';
 import { fileSource } from './randomAccess.js';
 import { openSevenZipVolumes } from './sevenZip/openSevenZipVolumes.js';
 import { openSourceArchive } from './sourceArchive.js';
-import { isTelegramDocumentName } from './telegram/telegramDocumentName.js';
+import { isTelegramDocumentName, isTelegramVolumeSetName } from './telegram/telegramDocumentName.js';
 import { isTorboxName } from './torbox/torboxName.js';
 import { openZipVolumes } from './zipVolumes.js';
 
@@ -53,7 +53,8 @@ export interface OpenArchiveOptions {
  * `http://` / `https://` address, read in place over byte ranges where the server allows, or a
  * Torbox download (`torbox:<id>`, `torbox:usenet:<id>`, `torbox:webdl:<id>`; see
  * `openTorboxArchive`), or a file posted in a Telegram chat (`tg:<chat>/<message-id>` or the
- * message's `t.me` link; see `openTelegramArchive`).
+ * message's `t.me` link; see `openTelegramArchive`), or a volume set posted there as separate
+ * files (`tg:<chat>/<id1>+<id2>+…`; see `openTelegramVolumes`).
  *
  * @param path The archive file, its address, its `torbox:` name, or its `tg:` name.
  * @param name The archive as the user named it, for messages. Default: `path`, an address with
@@ -67,8 +68,10 @@ export interface OpenArchiveOptions {
 export async function openArchive(path: string, name = isHttpUrl(path) ? redactUrl(path) : path, options: OpenArchiveOptions = {}): Promise<Archive> {
   // Before addresses: a message's t.me link is an address too.
   if (isTelegramDocumentName(path)) {
+    const telegram = { state: options.state ?? '.', connect: options.connectTelegram, password: options.password, signal: options.signal };
+    if (isTelegramVolumeSetName(path)) return (await import('./telegram/openTelegramVolumes.js')).openTelegramVolumes(path, name, telegram);
     const { openTelegramArchive } = await import('./telegram/openTelegramArchive.js');
-    return openTelegramArchive(path, name, { state: options.state ?? '.', connect: options.connectTelegram, password: options.password, signal: options.signal });
+    return openTelegramArchive(path, name, telegram);
   }
   if (isHttpUrl(path)) {
     const { openRemoteArchive } = await import('./http/openRemoteArchive.js');
