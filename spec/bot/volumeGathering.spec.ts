@@ -107,6 +107,22 @@ describe('volumeGathering', () => {
     expect(complete.map(names)).toEqual([['i.zip'], ['j.rar'], ['k.7z.001']]);
   });
 
+  it('tells every set waiting after each change, and takes saved sets up again with a new window', () => {
+    const told: (string[] | undefined)[][] = [];
+    const first = volumeGathering({ window: 1_000, onComplete: () => {}, onIncomplete: () => {}, onChange: (sets) => told.push(sets.map(names)) });
+    first.add(chat, { messageId: 1, fileName: 'm.7z.002', documentId: 'd2' });
+    first.add(chat, { messageId: 2, fileName: 'm.7z.003', documentId: 'd3' });
+    expect(told).toEqual([[['m.7z.002']], [['m.7z.002', 'm.7z.003']]]);
+    first.stop();
+
+    const saved: GatheredSet[] = [{ chat, main: 'm.7z.001', volumes: [{ messageId: 1, fileName: 'm.7z.002', documentId: 'd2' }, { messageId: 2, fileName: 'm.7z.003', documentId: 'd3' }] }];
+    const second = volumeGathering({ window: 1_000, saved, onComplete: (set) => complete.push(set), onIncomplete: (set, missing) => incomplete.push({ main: set.main, missing }) });
+    second.add(chat, { messageId: 3, fileName: 'm.7z.001', documentId: 'd1' });
+    vi.advanceTimersByTime(1_000);
+    expect(complete.map(names)).toEqual([['m.7z.001', 'm.7z.002', 'm.7z.003']]);
+    second.stop();
+  });
+
   it('drops what waits on stop', () => {
     add('l.7z.001');
     gathering.stop();

@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeSevenZip } from '../sevenZip/sevenZipFixtures.js';
 import { pseudoRandomBytes, sha256 } from '../support/sampleBytes.js';
-import type { StoredDocument } from '../support/telegramRecorder.js';
-import { createWorkspace, removeWorkspace, type Workspace } from '../support/workspace.js';
+import { type StoredDocument, TelegramServer } from '../support/telegramRecorder.js';
+import { createWorkspace, filesUnder, removeWorkspace, type Workspace } from '../support/workspace.js';
 import { type BotHarness, owner, startTestBot } from './support.js';
 
 const run = promisify(execFile);
@@ -111,6 +111,27 @@ describe('the bot with a volume set sent as separate files', () => {
     await harness.reply(/^✅ #1 gap\.7z\.001: done.*3 delivered/, since);
     expect(delivered()).toEqual(digests);
     expect(harness.bot.queue.jobs).toHaveLength(1);
+  });
+
+  it('keeps a set waiting for a volume across a restart, and delivers it when the volume comes', async () => {
+    const volumes = await writeSevenZip(workspace.root, 'kept.7z', files, ['-v100k']);
+    const server = new TelegramServer();
+    const first = await startTestBot(workspace.state, { server });
+    harness = first;
+    const [one, two, three] = await post(volumes);
+    first.forward(one!, { mimeType: sevenZipType });
+    first.forward(three!, { mimeType: sevenZipType });
+    await first.reply(/^kept\.7z\.001: I have 2 volumes of this set, but kept\.7z\.002 is missing\./);
+    await first.bot.stop();
+    expect(await filesUnder(join(workspace.state, 'bot'))).toContain('volumes.json');
+
+    harness = await startTestBot(workspace.state, { server });
+    const since = harness.replies().length;
+    harness.forward(two!, { mimeType: sevenZipType });
+    await harness.reply(/^Queued #1 kept\.7z\.001, starting now\.$/, since);
+    await harness.reply(/^✅ #1 kept\.7z\.001: done.*3 delivered/, since);
+    expect(delivered()).toEqual(digests);
+    expect(harness.bot.queue.jobs.map((job) => job.source)).toEqual([`tg:${owner.id.toString()}/${[one, two, three].map((document) => document!.messageId).join('+')}`]);
   });
 
   it('gathers a spanned zip (x.z01 … x.zip), its x.zip sent first, and a zip cut into pieces (x.zip.001 …)', async () => {

@@ -30,6 +30,7 @@ import { statusBoard } from './statusBoard.js';
 import { archiveKindOf } from './archiveKind.js';
 import { type GatheredSet, volumeGathering } from './volumeGathering.js';
 import { volumeNameOf } from './volumeName.js';
+import { loadWaitingVolumes, saveWaitingVolumes } from './waitingVolumes.js';
 import { laterVolumeText, missingVolumesText } from './volumeTexts.js';
 import type { Stall } from '../runActivity.js';
 import type { BotLog } from './botLog.js';
@@ -101,6 +102,8 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const passwords = new Map<number, string>();
   const links = new Map<number, string>();
   let stopping = false;
+  /** Messages are handled one at a time, in the order they came, so that replies and job numbers follow it. */
+  let handling: Promise<void> = Promise.resolve();
 
   const say = (to: Job['chat'], text: string) =>
     chat.say(to, text).catch((error: unknown) => {
@@ -258,11 +261,17 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     return say(set.chat, missingVolumesText(set.main, set.volumes.length, missing));
   };
 
-  /** Volumes of sets sent as separate files; their answers and jobs follow the messages handled before. */
+  /**
+   * Volumes of sets sent as separate files; their answers and jobs follow the messages handled
+   * before. The sets waiting are kept after each change, once a set taken has its job saved: a
+   * restart takes them up again, and at worst says "already in the queue" for a set twice.
+   */
   const volumes = volumeGathering({
     window: options.volumeWindow ?? options.mediaWindow,
     onComplete: (set) => after(() => setComplete(set), set.chat),
     onIncomplete: (set, missing) => after(() => setIncomplete(set, missing), set.chat),
+    saved: await loadWaitingVolumes(state),
+    onChange: (sets) => after(() => saveWaitingVolumes(state, sets)),
   });
 
   const fileMessage = async (message: IncomingMessage) => {
@@ -322,16 +331,14 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     }
   };
 
-  /** Messages are handled one at a time, in the order they came, so that replies and job numbers follow it. */
-  let handling: Promise<void> = Promise.resolve();
-  /** Runs `step` after every message and set taken before it; a failure is told in `from`. */
-  function after(step: () => Promise<unknown>, from: Job['chat']): void {
+  /** Runs `step` after every message and set taken before it; a failure is logged, and told in `from`. */
+  function after(step: () => Promise<unknown>, from?: Job['chat']): void {
     handling = handling.then(async () => {
       try {
         await step();
       } catch (error) {
         log('error', { error: describeError(error) });
-        await say(from, `Something went wrong: ${describeError(error)}`);
+        if (from) await say(from, `Something went wrong: ${describeError(error)}`);
       }
     });
   }

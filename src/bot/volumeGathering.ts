@@ -31,6 +31,13 @@ export interface VolumeGatheringOptions {
    * each different list of missing volumes. The set goes on waiting for them.
    */
   readonly onIncomplete: (set: GatheredSet, missing: readonly string[]) => void;
+  /** Sets to take up again (those waiting when the bot last stopped), each given a new window. Default: none. */
+  readonly saved?: readonly GatheredSet[] | undefined;
+  /**
+   * Told every set waiting after each change (a volume held, a set taken), after `onComplete`:
+   * what to keep for the next start. Default: nothing is kept.
+   */
+  readonly onChange?: ((sets: readonly GatheredSet[]) => void) | undefined;
 }
 
 /** Volumes of sets sent as separate files, held until each set is whole. */
@@ -40,7 +47,7 @@ export interface VolumeGathering {
    * which is none of this gathering's business.
    */
   add(chat: ChatRef, volume: GatheredVolume): boolean;
-  /** Drops every set waiting, and its timer, and holds nothing more: they are held in memory only. */
+  /** Stops every timer and holds nothing more; the sets waiting are as `onChange` was last told. */
   stop(): void;
 }
 
@@ -80,13 +87,32 @@ function inOrder(set: Gathering): GatheredVolume[] {
  * volumes then is told of once, and waits: a volume sent later completes it. A lone `x.rar`,
  * `x.zip` or first volume is a set of one, taken after the window.
  *
- * The volumes are held in memory only: a restart loses the sets waiting (their owner is not told
- * of them again, and sends the volumes again).
+ * What is held is only the messages' ids and their documents', told to `onChange` to be kept, and
+ * taken up again from `saved` after a restart.
  */
 export function volumeGathering(options: VolumeGatheringOptions): VolumeGathering {
   const window = options.window ?? 3_000;
   const sets = new Map<string, Gathering>();
   let stopped = false;
+  const waiting = (): GatheredSet[] => [...sets.values()].map((set) => ({ chat: set.chat, main: set.member.main, volumes: inOrder(set) }));
+  const changed = () => options.onChange?.(waiting());
+
+  /** Holds a volume; `false` for a file that is no set's. */
+  const hold = (chat: ChatRef, volume: GatheredVolume): boolean => {
+    const member = setMemberOf(volume.fileName);
+    if (!member) return false;
+    const key = `${chatIdOf(chat)}/${member.main.toLowerCase()}`;
+    const set: Gathering = sets.get(key) ?? { chat, member, volumes: new Map() };
+    sets.set(key, set);
+    // The same volume forwarded twice is one volume: the first message of it is read.
+    if (!set.volumes.has(member.number)) set.volumes.set(member.number, volume);
+    clearTimeout(set.timer);
+    // A spanned zip's `x.zip` is sent last: coming after the volumes before it, all there, it
+    // ends the set. Sent before them, it says nothing of how many follow: the window decides.
+    if (member.number === 'last' && set.volumes.size > 1 && missingOf(set).length === 0) settle(key);
+    else set.timer = setTimeout(() => settle(key), window);
+    return true;
+  };
 
   const settle = (key: string) => {
     const set = sets.get(key);
@@ -97,6 +123,7 @@ export function volumeGathering(options: VolumeGatheringOptions): VolumeGatherin
     if (missing.length === 0) {
       sets.delete(key);
       options.onComplete(view);
+      changed();
       return;
     }
     const told = missing.join('\n');
@@ -105,23 +132,15 @@ export function volumeGathering(options: VolumeGatheringOptions): VolumeGatherin
     options.onIncomplete(view, missing);
   };
 
+  for (const set of options.saved ?? []) for (const volume of set.volumes) hold(set.chat, volume);
+
   return {
     add(chat, volume) {
-      const member = setMemberOf(volume.fileName);
-      if (!member) return false;
       // A message handled while the bot stops is lost with the sets waiting, rather than queued late.
-      if (stopped) return true;
-      const key = `${chatIdOf(chat)}/${member.main.toLowerCase()}`;
-      const set: Gathering = sets.get(key) ?? { chat, member, volumes: new Map() };
-      sets.set(key, set);
-      // The same volume forwarded twice is one volume: the first message of it is read.
-      if (!set.volumes.has(member.number)) set.volumes.set(member.number, volume);
-      clearTimeout(set.timer);
-      // A spanned zip's `x.zip` is sent last: coming after the volumes before it, all there, it
-      // ends the set. Sent before them, it says nothing of how many follow: the window decides.
-      if (member.number === 'last' && set.volumes.size > 1 && missingOf(set).length === 0) settle(key);
-      else set.timer = setTimeout(() => settle(key), window);
-      return true;
+      if (stopped) return setMemberOf(volume.fileName) !== undefined;
+      const held = hold(chat, volume);
+      if (held) changed();
+      return held;
     },
     stop() {
       stopped = true;
