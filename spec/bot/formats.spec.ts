@@ -67,11 +67,11 @@ describe('the bot with 7z, RAR, compressed tars and volume sets', () => {
     }
     const answer = await harness.reply(/^film\.part2\.rar is volume 2 of a RAR set/);
     expect(answer.text).toBe(
-      'film.part2.rar is volume 2 of a RAR set, and I cannot join volumes sent as separate files yet. ' +
-        'Put all of them in one folder and run unspool send on film.part1.rar there (or /send me its path, if the folder is on my disk), or send me the set packed as one file.',
+      'film.part2.rar is volume 2 of a RAR set, and its first volume, film.part1.rar, has not come. ' +
+        'Send it too and I will unpack the set, or send me the set packed as one file.',
     );
     harness.forward(harness.server.postDocument(Buffer.from('7z'), { fileName: 'photos.7z.002' }), { mimeType: 'application/x-7z-compressed' });
-    await harness.reply(/^photos\.7z\.002 is volume 2 of a 7z set, .* run unspool send on photos\.7z\.001 there/);
+    await harness.reply(/^photos\.7z\.002 is volume 2 of a 7z set, and its first volume, photos\.7z\.001, has not come\./);
     // film.part3.rar, of the set answered already, got no answer of its own; and nothing went out as a file.
     await sleep(300);
     expect(harness.replies().filter((reply) => /is volume/.test(reply.text))).toHaveLength(2);

@@ -10,8 +10,8 @@ import type { VolumeName } from './volumeName.js';
  */
 export function laterVolumeText(fileName: string, volume: VolumeName): string {
   return (
-    `${fileName} is volume ${volume.number} of a ${volume.format === '7z' ? '7z' : volume.format === 'rar' ? 'RAR' : 'zip'} set, and I cannot join volumes sent as separate files yet. ` +
-    `Put all of them in one folder and run unspool send on ${volume.main} there (or /send me its path, if the folder is on my disk), or send me the set packed as one file.`
+    `${fileName} is volume ${volume.number} of a ${volume.format === '7z' ? '7z' : volume.format === 'rar' ? 'RAR' : 'zip'} set, and its first volume, ${volume.main}, has not come. ` +
+    'Send it too and I will unpack the set, or send me the set packed as one file.'
   );
 }
 
