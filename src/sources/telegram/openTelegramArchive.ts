@@ -1,9 +1,10 @@
-import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
+import { ArchiveError } from '../../errors.js';
 import { connectTelegram, type TelegramConnection } from '../../telegram/connectTelegram.js';
 import { realWait, telegramCall, type Wait } from '../../telegram/telegramCall.js';
 import { telegramSettings } from '../../telegram/telegramSettings.js';
 import { type Archive, notAnArchive } from '../archive.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
+import { closingConnection, openingStep } from './documentArchive.js';
 import { documentChat } from './documentChat.js';
 import { parseTelegramDocumentName, telegramDocumentKeyOf } from './telegramDocumentName.js';
 import { type TelegramDocumentConfig, telegramDocumentSource } from './telegramDocumentSource.js';
@@ -53,27 +54,11 @@ export async function openTelegramArchive(path: string, name: string, options: T
         return source.bytesFetched;
       },
     };
-    const opening = async <T>(step: () => Promise<T>): Promise<T> => {
-      try {
-        return await step();
-      } catch (error) {
-        throw error instanceof ArchiveError || error instanceof UnreachableError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
-      }
-    };
+    const opening = <T>(step: () => Promise<T>): Promise<T> => openingStep(name, step);
     const format = await opening(() => formatOfSource(source, signal));
     if (!format) throw new ArchiveError(name, notAnArchive);
     const archive = await opening(() => openSourceArchive(source, name, format, signal, options.password));
-    let closed = false;
-    return {
-      ...archive,
-      remote,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await archive.close?.();
-        await connection.close();
-      },
-    };
+    return closingConnection(archive, remote, connection);
   } catch (error) {
     await connection.close();
     throw error;

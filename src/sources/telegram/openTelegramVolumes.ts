@@ -1,4 +1,4 @@
-import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
+import { ArchiveError } from '../../errors.js';
 import { connectTelegram } from '../../telegram/connectTelegram.js';
 import { realWait, telegramCall, type Wait } from '../../telegram/telegramCall.js';
 import { telegramSettings } from '../../telegram/telegramSettings.js';
@@ -8,6 +8,7 @@ import type { ArchiveFormat } from '../detectFormat.js';
 import { readBytes } from '../randomAccess.js';
 import { volumeNaming } from '../sevenZip/sevenZipVolumeNames.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
+import { closingConnection, openingStep } from './documentArchive.js';
 import { documentChat } from './documentChat.js';
 import type { TelegramArchiveOptions } from './openTelegramArchive.js';
 import { parseTelegramVolumeSetName, telegramDocumentKeyOf } from './telegramDocumentName.js';
@@ -86,13 +87,7 @@ export async function openTelegramVolumes(path: string, name: string, options: T
       const source = await telegramDocumentSource(connection.client, peer, messageId, name, options);
       volumes.push({ source, size: await source.size() });
     }
-    const opening = async <T>(step: () => Promise<T>): Promise<T> => {
-      try {
-        return await step();
-      } catch (error) {
-        throw error instanceof ArchiveError || error instanceof UnreachableError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
-      }
-    };
+    const opening = <T>(step: () => Promise<T>): Promise<T> => openingStep(name, step);
     const format = await opening(() => formatOfSource(volumes[0]!.source, signal));
     if (!format) throw new ArchiveError(name, notAnArchive);
     const archive = await opening(() => openSet(volumes, name, format, signal, options.password));
@@ -103,17 +98,7 @@ export async function openTelegramVolumes(path: string, name: string, options: T
         return volumes.reduce((sum, volume) => sum + volume.source.bytesFetched, 0);
       },
     };
-    let closed = false;
-    return {
-      ...archive,
-      remote,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await archive.close?.();
-        await connection.close();
-      },
-    };
+    return closingConnection(archive, remote, connection);
   } catch (error) {
     await connection.close();
     throw error;
