@@ -21,6 +21,11 @@ const sevenZipCli = createRequire(import.meta.url).resolve('7z-wasm/cli.js');
 export interface SevenZipFixtures {
   readonly nonSolid: string;
   readonly solid: string;
+  /**
+   * The RAR-like case: the same files as one solid block (`-ms=1000000f64g`: no limit of files or
+   * bytes per block), decoded strictly front to back as a solid RAR is.
+   */
+  readonly sequential: string;
   readonly entries: readonly FixtureEntry[];
   readonly totalBytes: number;
   /** Seconds 7z-wasm took to write each, when it was built in this run. */
@@ -61,12 +66,15 @@ export async function ensureSevenZipFixtures(cacheDir: string, log: (line: strin
   const layout = createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
   const nonSolid = join(cacheDir, 'camera-roll.7z');
   const solid = join(cacheDir, 'camera-roll-solid.7z');
+  const sequential = join(cacheDir, 'camera-roll-one-block.7z');
   const stampFile = join(cacheDir, 'fixtures-7z.json');
   const stamp = (await readFile(stampFile, 'utf8').then(JSON.parse, () => undefined)) as { version: number; layout: string; sizes: Record<string, number> } | undefined;
   const sizeOf = (path: string) => stat(path).then((found) => found.size, () => undefined);
   const stale: string[] = [];
-  for (const path of [nonSolid, solid]) if (stamp?.version !== stampVersion || stamp.layout !== layout || stamp.sizes[path] !== (await sizeOf(path))) stale.push(path);
+  for (const path of [nonSolid, solid, sequential]) if (stamp?.version !== stampVersion || stamp.layout !== layout || stamp.sizes[path] === undefined || stamp.sizes[path] !== (await sizeOf(path))) stale.push(path);
   const built: Record<string, number> = {};
+  // Non-solid; solid with 7-Zip's default block limits (16 blocks here); one solid block for all.
+  const switchesOf = (path: string) => (path === nonSolid ? ['-ms=off'] : path === sequential ? ['-ms=1000000f64g'] : []);
   if (stale.length) {
     const { bavail, bsize } = await statfs(cacheDir);
     if (bavail * bsize < 3.5e9) throw new Error(`${cacheDir}: ${(bavail * bsize / 1e9).toFixed(1)} GB free; the 7z fixtures need 3.5 GB to build`);
@@ -85,7 +93,7 @@ export async function ensureSevenZipFixtures(cacheDir: string, log: (line: strin
           const started = performance.now();
           log(`building ${path} with 7z-wasm (one thread, ${level}; once, then cached) ...`);
           await rm(`${path}.partial.7z`, { force: true });
-          await sevenZipWasm(['a', '-t7z', '-bd', level, ...(path === nonSolid ? ['-ms=off'] : []), hostPath(`${path}.partial.7z`), '.'], content);
+          await sevenZipWasm(['a', '-t7z', '-bd', level, ...switchesOf(path), hostPath(`${path}.partial.7z`), '.'], content);
           await rename(`${path}.partial.7z`, path);
           built[path] = (performance.now() - started) / 1000;
           log(`built ${path} in ${built[path]!.toFixed(0)} s`);
@@ -94,16 +102,19 @@ export async function ensureSevenZipFixtures(cacheDir: string, log: (line: strin
     } finally {
       await rm(content, { recursive: true, force: true });
     }
-    const sizes = { [nonSolid]: (await sizeOf(nonSolid))!, [solid]: (await sizeOf(solid))! };
+    const sizes = { [nonSolid]: (await sizeOf(nonSolid))!, [solid]: (await sizeOf(solid))!, [sequential]: (await sizeOf(sequential))! };
     await writeFile(stampFile, `${JSON.stringify({ version: stampVersion, layout, sizes }, null, 1)}\n`);
   }
-  return { nonSolid, solid, entries, totalBytes: entries.reduce((sum, entry) => sum + entry.size, 0), built };
+  return { nonSolid, solid, sequential, entries, totalBytes: entries.reduce((sum, entry) => sum + entry.size, 0), built };
 }
+
+/** The three 7z fixtures, as the report names them. */
+type ArchiveLabel = 'non-solid' | 'solid' | 'one block';
 
 /** One extraction of a 7z archive: by unspool, by 7z-wasm's own CLI, or by a native 7-Zip. */
 interface SevenZipRunResult {
   readonly name: string;
-  readonly archive: 'non-solid' | 'solid';
+  readonly archive: ArchiveLabel;
   readonly measurement: Measurement;
   readonly out: Usage;
   readonly peakTemp?: Usage;
@@ -117,7 +128,7 @@ interface Extractor {
   command(archive: string, out: string, state: string): { command: string; args: string[] };
 }
 
-async function extractOnce(extractor: Extractor, archive: string, label: 'non-solid' | 'solid', cacheDir: string, timeWrapper?: string): Promise<SevenZipRunResult> {
+async function extractOnce(extractor: Extractor, archive: string, label: ArchiveLabel, cacheDir: string, timeWrapper?: string): Promise<SevenZipRunResult> {
   const folder = join(cacheDir, `run-7z-${extractor.name}`);
   const [out, state] = [join(folder, 'out'), join(folder, 'state')];
   await rm(folder, { recursive: true, force: true });
@@ -145,19 +156,24 @@ async function extractOnce(extractor: Extractor, archive: string, label: 'non-so
 
 /** Milliseconds from spawn to the first new album, when resuming a state stopped at `share` of the albums. */
 interface ResumePoint {
+  readonly archive: ArchiveLabel;
   readonly share: number;
   readonly albumsBefore: number;
   readonly firstNewAlbumMs?: number;
+  /** Milliseconds from spawn to the first bytes of a new entry in the temp folder (where entries are materialised). */
+  readonly firstNewBytesMs?: number;
+  /** Bytes of the first new album: the time to it includes decoding all of it. */
+  readonly firstNewAlbumBytes?: number;
   readonly measurement: Measurement;
 }
 
 /**
- * Resume cost on the non-solid 7z: a run is stopped (SIGTERM, which unspool takes as SIGINT: it
+ * Resume cost on a 7z: a run is stopped (SIGTERM, which unspool takes as SIGINT: it
  * saves its manifest) once `share` of the albums are delivered, then the same command runs again
  * and is stopped at its first new album folder.
  */
-async function resumeAt(archive: string, share: number, totalAlbums: number, cacheDir: string): Promise<ResumePoint> {
-  const folder = join(cacheDir, `run-7z-resume-${Math.round(share * 100)}`);
+async function resumeAt(label: ArchiveLabel, archive: string, share: number, totalAlbums: number, cacheDir: string): Promise<ResumePoint> {
+  const folder = join(cacheDir, `run-7z-resume-${label.replace(/\W/g, '-')}-${Math.round(share * 100)}`);
   const [out, state] = [join(folder, 'out'), join(folder, 'state')];
   await rm(folder, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
@@ -168,9 +184,13 @@ async function resumeAt(archive: string, share: number, totalAlbums: number, cac
     const before = new Set(await albumFolderNames(out));
     flushWrites();
     let firstNewAlbumMs: number | undefined;
+    let firstNewBytesMs: number | undefined;
+    let firstNewAlbum: string | undefined;
     const measurement = await measure(command, {
       onTick: async (elapsed) => {
-        if ((await albumFolderNames(out)).some((name) => !before.has(name))) {
+        if (firstNewBytesMs === undefined && (await diskUsage(join(state, 'tmp'))).bytes > 0) firstNewBytesMs = elapsed;
+        firstNewAlbum = (await albumFolderNames(out)).find((name) => !before.has(name));
+        if (firstNewAlbum !== undefined) {
           firstNewAlbumMs = elapsed;
           return true;
         }
@@ -178,7 +198,16 @@ async function resumeAt(archive: string, share: number, totalAlbums: number, cac
       },
       timeoutMs: 1_800_000,
     });
-    return { share, albumsBefore: before.size, measurement, ...(firstNewAlbumMs !== undefined && { firstNewAlbumMs }) };
+    const firstNewAlbumBytes = firstNewAlbum === undefined ? undefined : (await albumFolders(out)).find((album) => album.folder === firstNewAlbum)?.bytes;
+    return {
+      archive: label,
+      share,
+      albumsBefore: before.size,
+      measurement,
+      ...(firstNewAlbumMs !== undefined && { firstNewAlbumMs }),
+      ...(firstNewBytesMs !== undefined && { firstNewBytesMs: Math.min(firstNewBytesMs, firstNewAlbumMs ?? Infinity) }),
+      ...(firstNewAlbumBytes !== undefined && { firstNewAlbumBytes }),
+    };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -187,7 +216,7 @@ async function resumeAt(archive: string, share: number, totalAlbums: number, cac
 /**
  * `npm run bench -- --only 7z`: unspool on the camera roll as a non-solid and a solid 7z, next to
  * 7z-wasm's own `x` (the same 7-Zip, one thread: the floor) and a native 7-Zip (`7zz`, `7za`,
- * `7z`) when one is installed; then resuming the non-solid one at 10 % and 90 %.
+ * `7z`) when one is installed, and on the same files as one solid block (the RAR-like sequential case); then resuming the non-solid one and the one block at 10 % and 90 %.
  *
  * @param cacheDir `bench/.cache`.
  * @param timeWrapper GNU time, when installed.
@@ -198,10 +227,12 @@ async function resumeAt(archive: string, share: number, totalAlbums: number, cac
 export async function runSevenZipBench(cacheDir: string, timeWrapper: string | undefined, repeat: number, log: (line: string) => void): Promise<string[]> {
   const fixtures = await ensureSevenZipFixtures(cacheDir, log);
   const lines: string[] = [];
-  const sizes = { nonSolid: (await stat(fixtures.nonSolid)).size, solid: (await stat(fixtures.solid)).size };
+  const sizes = { nonSolid: (await stat(fixtures.nonSolid)).size, solid: (await stat(fixtures.solid)).size, sequential: (await stat(fixtures.sequential)).size };
+  const archives = [['non-solid', fixtures.nonSolid], ['solid', fixtures.solid], ['one block', fixtures.sequential]] as const;
   lines.push(`fixtures: ${fixtures.entries.length} files, ${megabytes(fixtures.totalBytes)} MB`);
   lines.push(`  ${fixtures.nonSolid}: ${megabytes(sizes.nonSolid)} MB (-ms=off, LZMA2 -mx=1)${fixtures.built[fixtures.nonSolid] ? `, built in ${fixtures.built[fixtures.nonSolid]!.toFixed(0)} s` : ''}`);
   lines.push(`  ${fixtures.solid}: ${megabytes(sizes.solid)} MB (solid, LZMA2 -mx=1)${fixtures.built[fixtures.solid] ? `, built in ${fixtures.built[fixtures.solid]!.toFixed(0)} s` : ''}`);
+  lines.push(`  ${fixtures.sequential}: ${megabytes(sizes.sequential)} MB (one solid block, LZMA2 -mx=1: RAR-like sequential)${fixtures.built[fixtures.sequential] ? `, built in ${fixtures.built[fixtures.sequential]!.toFixed(0)} s` : ''}`);
   const extractors: Extractor[] = [
     { name: 'unspool', unspool: true, command: (archive, out, state) => ({ command: process.execPath, args: [unspoolCli, ...unspoolSendArgs(archive, out, state)] }) },
     { name: '7z-wasm x', unspool: false, command: (archive, out) => ({ command: process.execPath, args: [sevenZipCli, 'x', '-y', '-bd', '-mmt=1', `-o${hostPath(out)}`, hostPath(archive)] }) },
@@ -216,7 +247,7 @@ export async function runSevenZipBench(cacheDir: string, timeWrapper: string | u
   }
   lines.push('');
   const results: SevenZipRunResult[] = [];
-  for (const [label, archive] of [['non-solid', fixtures.nonSolid], ['solid', fixtures.solid]] as const) {
+  for (const [label, archive] of archives) {
     for (let round = 1; round <= repeat; round++) {
       for (const extractor of extractors) {
         log(`${extractor.name} on the ${label} 7z, run ${round} of ${repeat} ...`);
@@ -225,7 +256,7 @@ export async function runSevenZipBench(cacheDir: string, timeWrapper: string | u
     }
   }
   const rows: Row[] = [];
-  for (const label of ['non-solid', 'solid'] as const) {
+  for (const [label] of archives) {
     for (const extractor of extractors) {
       const runs = results.filter((result) => result.archive === label && result.name === extractor.name);
       const wall = median(runs.map((run) => run.measurement.wallMs));
@@ -246,7 +277,7 @@ export async function runSevenZipBench(cacheDir: string, timeWrapper: string | u
   }
   lines.push(...table(rows));
   const unspoolRuns = results.filter((result) => result.name === 'unspool');
-  for (const label of ['non-solid', 'solid'] as const) {
+  for (const [label] of archives) {
     const runs = unspoolRuns.filter((run) => run.archive === label);
     const temp = Math.max(...runs.map((run) => run.peakTemp?.bytes ?? 0));
     const album = Math.max(...runs.map((run) => run.largestAlbum ?? 0));
@@ -260,11 +291,14 @@ export async function runSevenZipBench(cacheDir: string, timeWrapper: string | u
   })());
   if (albums > 0) {
     lines.push('');
-    lines.push('Resume cost on the non-solid 7z: time from spawn to the first new album after a stop');
+    lines.push('Resume cost: time from spawn to the first new album after a stop (the non-solid 7z, and the one solid block, which is decoded again up to the resume point)');
+    lines.push('  first new bytes s: to the first bytes of a new entry in the temp folder; the album\'s time adds decoding all of it (albums differ in size)');
     const points: ResumePoint[] = [];
-    for (const share of [0.1, 0.9]) {
-      log(`resume at ${share * 100} % of the non-solid 7z ...`);
-      points.push(await resumeAt(fixtures.nonSolid, share, albums, cacheDir));
+    for (const [label, archive] of archives.filter(([label]) => label !== 'solid')) {
+      for (const share of [0.1, 0.9]) {
+        log(`resume at ${share * 100} % of the ${label} 7z ...`);
+        points.push(await resumeAt(label, archive, share, albums, cacheDir));
+      }
     }
     lines.push(
       ...table(
@@ -273,6 +307,9 @@ export async function runSevenZipBench(cacheDir: string, timeWrapper: string | u
           'albums before': String(point.albumsBefore),
           'first new album s': point.firstNewAlbumMs === undefined ? '-' : seconds(point.firstNewAlbumMs),
           'peak RSS MB': megabytes(point.measurement.memory.peakBytes),
+          archive: point.archive,
+          'first new bytes s': point.firstNewBytesMs === undefined ? '-' : seconds(point.firstNewBytesMs),
+          'first new album MB': point.firstNewAlbumBytes === undefined ? '-' : megabytes(point.firstNewAlbumBytes),
         })),
       ),
     );
