@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/entry.js';
-import { EntryError, PasswordNeededError } from '../../src/errors.js';
+import { ArchiveBrokenError, EntryError, PasswordNeededError } from '../../src/errors.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { openArchive } from '../../src/sources/openArchive.js';
 import { runSend } from '../support/runSend.js';
@@ -15,7 +15,12 @@ interface RarFixture {
   readonly volumes: readonly string[];
   readonly password?: string;
   readonly entries: readonly { name: string; kind: string; size: number; sha256?: string | null }[];
+  /** Set when 7-Zip lists the archive with an error (it is cut short). */
+  readonly broken?: string;
 }
+
+/** What `readAll` gives, last, for an archive that breaks after its entries: the rest is lost. */
+const restLost = { name: '(the rest of the archive)', kind: 'broken', size: 0 };
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'rar');
 const expected = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf8')) as { fixtures: RarFixture[] };
@@ -23,7 +28,10 @@ const expected = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf
 /** What reading an entry gave: its digest, or the reason it failed. */
 type Read = { name: string; kind: string; size: number; sha256?: string | null; failed?: string };
 
-/** Reads every entry of an archive through `entries()`, as materialise would. */
+/**
+ * Reads every entry of an archive through `entries()`, as materialise would; an archive that
+ * breaks after them ends with {@link restLost}.
+ */
 async function readAll(path: string, password?: string): Promise<Read[]> {
   const archive = await openArchive(path, undefined, { password });
   const read: Read[] = [];
@@ -46,7 +54,11 @@ async function readAll(path: string, password?: string): Promise<Read[]> {
           entry.release();
         })();
       },
-      error: reject,
+      error: (error: unknown) => {
+        if (!(error instanceof ArchiveBrokenError)) return reject(error);
+        read.push(restLost);
+        resolve();
+      },
       complete: resolve,
     }),
   );
@@ -73,7 +85,10 @@ describe('RAR archives (fixtures from libarchive and rarfile)', () => {
   it.each(expected.fixtures.map((fixture) => [fixture.name, fixture] as const))('reads %s as 7-Zip lists and extracts it', async (_name, fixture) => {
     const [first] = await copied(fixture);
     const read = await readAll(first!, fixture.password);
-    const want = fixture.entries.map(({ name, kind, size, sha256 }) => ({ name, kind, size, ...(kind === 'file' && size > 0 && { sha256: sha256 ?? null }) }));
+    const want = [
+      ...fixture.entries.map(({ name, kind, size, sha256 }) => ({ name, kind, size, ...(kind === 'file' && size > 0 && { sha256: sha256 ?? null }) })),
+      ...(fixture.broken ? [restLost] : []),
+    ];
     expect(read.map(({ failed, ...entry }) => (void failed, entry))).toEqual(want);
   });
 
@@ -103,7 +118,25 @@ describe('RAR archives (fixtures from libarchive and rarfile)', () => {
     const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar4-corrupt.rar')!;
     const [first] = await copied(fixture);
     const read = await readAll(first!);
-    expect(read.map((entry) => entry.failed)).toEqual(['corrupt']);
+    // 7-Zip lists it with "Unexpected end of archive": whatever came after is reported lost too.
+    expect(read.map((entry) => entry.failed ?? entry.kind)).toEqual(['corrupt', 'broken']);
+  });
+
+  it('delivers what comes before the cut of a RAR cut short, and reports the rest of the archive lost', async () => {
+    const fixture = expected.fixtures.find((candidate) => candidate.name === 'rar5-plain.rar')!;
+    const whole = await readFile(join(fixtures, fixture.volumes[0]!));
+    const cut = join(workspace.root, 'cut.rar');
+    // Inside the third entry's data: 7-Zip lists three of the four entries, and says the end is missing.
+    await writeFile(cut, whole.subarray(0, 1100));
+    const run = await runSend(cut, { sink: await dirSink(workspace.out), state: workspace.state });
+    expect(run.summary.delivered).toBe(2);
+    expect(run.summary.failed).toEqual([
+      { entry: fixture.entries[2]!.name, reason: 'corrupt', detail: expect.any(String) },
+      { entry: '(the rest of the archive)', reason: 'archive-broken', detail: expect.stringMatching(/breaks after entry 3: .*could list only 3 entries: Unexpected end of archive/) },
+    ]);
+    expect(await deliveredDigests(workspace.out)).toEqual(
+      fixture.entries.slice(0, 2).map((entry) => ({ entry: entry.name, sha256: entry.sha256 })).sort((a, b) => a.entry.localeCompare(b.entry)),
+    );
   });
 
   it('delivers a solid RAR 5 volume set through send()', async () => {

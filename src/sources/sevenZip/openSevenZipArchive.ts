@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { ArchiveError, PasswordNeededError } from '../../errors.js';
+import { concat, throwError } from 'rxjs';
+import { ArchiveBrokenError, ArchiveError, PasswordNeededError } from '../../errors.js';
 import type { Archive } from '../archive.js';
 import { dictionaryBytes, maxDictionaryBytes } from './sevenZipDictionary.js';
 import { commonArgs, sevenZipEntries } from './sevenZipEntries.js';
@@ -62,6 +63,12 @@ export async function openSevenZipArchive(volumes: readonly SevenZipVolume[], na
   }
   checkMemory(listing, name);
   const set = { name, format, volumes, listing, password };
+  // Listed with errors, not mere warnings (exit code 2: a RAR cut short, damaged headers): what
+  // comes after the last item listed is unknown, so once the items listed are read the rest of
+  // the archive is reported lost, never silently left out. A 7z cannot be listed at all without
+  // its end (its index is there).
+  const damage = result.code === 0 || result.code === 1 ? [] : said.filter((line) => !/^(?:error|errors)\s*:?\s*$/i.test(line.trim()));
+  const lost = () => throwError(() => new ArchiveBrokenError(name, listing.items.length, `7-Zip could list only ${listing.items.length} entries: ${damage.join('; ')}`));
   const size = volumes.reduce((total, volume) => total + volume.size, 0);
   return {
     name,
@@ -69,6 +76,6 @@ export async function openSevenZipArchive(volumes: readonly SevenZipVolume[], na
     size,
     entryCount: listing.items.length,
     fingerprint: fingerprintOf(listing, size),
-    entries: (config = {}) => sevenZipEntries(set, config),
+    entries: (config = {}) => (damage.length > 0 ? concat(sevenZipEntries(set, config), lost()) : sevenZipEntries(set, config)),
   };
 }
