@@ -1,25 +1,12 @@
 import { ArchiveError } from '../../errors.js';
-import { connectTelegram, type TelegramConnection } from '../../telegram/connectTelegram.js';
-import { realWait, telegramCall, type Wait } from '../../telegram/telegramCall.js';
-import { telegramSettings } from '../../telegram/telegramSettings.js';
 import { type Archive, notAnArchive } from '../archive.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
-import { closingConnection, openingStep } from './documentArchive.js';
-import { documentChat } from './documentChat.js';
+import { type ChatLogin, openFromChat, openingStep } from './documentArchive.js';
 import { parseTelegramDocumentName, telegramDocumentKeyOf } from './telegramDocumentName.js';
-import { type TelegramDocumentConfig, telegramDocumentSource } from './telegramDocumentSource.js';
+import { telegramDocumentSource } from './telegramDocumentSource.js';
 
 /** Options of {@link openTelegramArchive}. */
-export interface TelegramArchiveOptions extends TelegramDocumentConfig {
-  /** The state folder, where `config.env` may hold the Telegram settings. */
-  readonly state: string;
-  /** Where the Telegram settings are read first. Default: `process.env`. */
-  readonly env?: NodeJS.ProcessEnv | undefined;
-  /**
-   * How to get a connection. Default: log in with the settings (`telegramSettings` and
-   * `connectTelegram`). Tests pass an already connected client here.
-   */
-  readonly connect?: (() => Promise<TelegramConnection>) | undefined;
+export interface TelegramArchiveOptions extends ChatLogin {
   /** The password of a 7z or RAR archive whose names are encrypted, needed to list it. Default: none. */
   readonly password?: string | undefined;
 }
@@ -40,12 +27,7 @@ export interface TelegramArchiveOptions extends TelegramDocumentConfig {
  */
 export async function openTelegramArchive(path: string, name: string, options: TelegramArchiveOptions): Promise<Archive> {
   const { chat, messageId } = parseTelegramDocumentName(path);
-  const connection = await (options.connect ?? (async () => connectTelegram(await telegramSettings(options.env ?? process.env, options.state))))();
-  try {
-    const wait: Wait = options.wait ?? realWait;
-    const send = telegramCall(connection.client, wait, options.onFloodWait);
-    const signal = options.signal ?? new AbortController().signal;
-    const peer = await documentChat((request) => send(request, signal), chat, name, connection.isBot);
+  return openFromChat(chat, name, options, async ({ connection, peer, signal }) => {
     const source = await telegramDocumentSource(connection.client, peer, messageId, name, options);
     const remote = {
       url: telegramDocumentKeyOf(path)!,
@@ -58,9 +40,6 @@ export async function openTelegramArchive(path: string, name: string, options: T
     const format = await opening(() => formatOfSource(source, signal));
     if (!format) throw new ArchiveError(name, notAnArchive);
     const archive = await opening(() => openSourceArchive(source, name, format, signal, options.password));
-    return closingConnection(archive, remote, connection);
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
+    return { archive, remote };
+  });
 }

@@ -1,15 +1,11 @@
 import { ArchiveError } from '../../errors.js';
-import { connectTelegram } from '../../telegram/connectTelegram.js';
-import { realWait, telegramCall, type Wait } from '../../telegram/telegramCall.js';
-import { telegramSettings } from '../../telegram/telegramSettings.js';
 import { type Archive, notAnArchive } from '../archive.js';
 import { concatSource } from '../concatSource.js';
 import type { ArchiveFormat } from '../detectFormat.js';
 import { readBytes } from '../randomAccess.js';
 import { volumeNaming } from '../sevenZip/sevenZipVolumeNames.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
-import { closingConnection, openingStep } from './documentArchive.js';
-import { documentChat } from './documentChat.js';
+import { openFromChat, openingStep } from './documentArchive.js';
 import type { TelegramArchiveOptions } from './openTelegramArchive.js';
 import { parseTelegramVolumeSetName, telegramDocumentKeyOf } from './telegramDocumentName.js';
 import { type TelegramDocumentSource, telegramDocumentSource } from './telegramDocumentSource.js';
@@ -76,12 +72,7 @@ async function openSet(volumes: readonly Volume[], name: string, format: Archive
  */
 export async function openTelegramVolumes(path: string, name: string, options: TelegramArchiveOptions): Promise<Archive> {
   const { chat, messageIds } = parseTelegramVolumeSetName(path);
-  const connection = await (options.connect ?? (async () => connectTelegram(await telegramSettings(options.env ?? process.env, options.state))))();
-  try {
-    const wait: Wait = options.wait ?? realWait;
-    const send = telegramCall(connection.client, wait, options.onFloodWait);
-    const signal = options.signal ?? new AbortController().signal;
-    const peer = await documentChat((request) => send(request, signal), chat, name, connection.isBot);
+  return openFromChat(chat, name, options, async ({ connection, peer, signal }) => {
     const volumes: Volume[] = [];
     for (const messageId of messageIds) {
       const source = await telegramDocumentSource(connection.client, peer, messageId, name, options);
@@ -98,9 +89,6 @@ export async function openTelegramVolumes(path: string, name: string, options: T
         return volumes.reduce((sum, volume) => sum + volume.source.bytesFetched, 0);
       },
     };
-    return closingConnection(archive, remote, connection);
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
+    return { archive, remote };
+  });
 }
