@@ -73,6 +73,14 @@ export interface Sink {
    */
   deliver(album: Album, signal: AbortSignal, context?: DeliveryContext): ObservableInput<Receipt>;
   /**
+   * Starts on the album next in line while the album before it is still being delivered (the
+   * Telegram sink uploads its files and has Telegram store them), so that its `deliver` has less
+   * left to do. Optional and best effort: `deliver` works whether `prepare` ran, finished, failed
+   * or was aborted, a rejection is ignored, and nothing may be posted before `deliver` is called
+   * (albums appear in archive order). `signal` aborts it.
+   */
+  prepare?(album: Album, signal: AbortSignal, context?: DeliveryContext): Promise<void>;
+  /**
    * The media type this sink will deliver a file as, when it differs from the file's own: Telegram
    * sends a photo over its size or shape limits as a document, which then may not share an album
    * with photos. Asked once per file, before grouping. Default: the file's own type.
