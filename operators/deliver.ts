@@ -2,9 +2,11 @@ import { rm } from 'node:fs/promises';
 import {
   asyncScheduler,
   catchError,
+  concat,
   concatMap,
   defaultIfEmpty,
   defer,
+  EMPTY,
   finalize,
   from,
   map,
@@ -15,9 +17,11 @@ import {
   retry,
   type SchedulerLike,
   take,
+  tap,
   throwError,
   timer,
 } from 'rxjs';
+import type { AlbumsOnDisk } from '../src/albumsOnDisk.js';
 import { describeError, SinkError, UnreachableError } from '../src/errors.js';
 import type { SinkReason } from '../src/reasons.js';
 import type { DeliveryContext, Sink } from '../src/sinks/sink.js';
@@ -41,6 +45,26 @@ export interface DeliverConfig {
   discard?: ((album: Album) => ObservableInput<unknown>) | undefined;
   /** Passed to the sink with every album: the archive's name, upload progress. */
   context?: DeliveryContext | undefined;
+  /**
+   * Albums the pipeline runs ahead: with 1, a `delivering` step is emitted as each album's
+   * delivery starts, and `releaseEntries` lets the source read the next album while this one is
+   * on its way (so two albums' files may be on disk); with 0 nothing announces the start, and an
+   * album's entries are released with its outcome. Default: 0.
+   */
+  ahead?: 0 | 1 | undefined;
+  /** Counted from each album's arrival to the deletion of its temp files, for `freeSpaceGate`. Default: none. */
+  onDisk?: AlbumsOnDisk | undefined;
+  /**
+   * Told when the sink's `prepare` of an album rejects (an abort is not told): only a head start
+   * is lost, since `deliver` does the work again. Default: nothing.
+   */
+  onPrepareError?: ((album: Album, error: unknown) => void) | undefined;
+}
+
+/** An album that reached the operator and is not done with, and its preparation if one began. */
+interface InLine {
+  readonly album: Album;
+  preparation?: AbortController;
 }
 
 /** One attempt: the sink's answer, with the attempt aborted if the subscriber leaves early. */
@@ -66,15 +90,29 @@ function removeFiles(album: Album): Promise<unknown> {
  *
  * On success it emits `delivered` with the sink's receipt; after the last failed attempt it emits
  * `undelivered` with the last error's reason, and the run goes on. Either way the album's temp
- * files are gone before the step is emitted. Albums are delivered one at a time, in order. Other
- * steps pass through unchanged. An `UnreachableError` (the destination out of reach for longer
- * than the run may wait) is not retried: it fails the run, and the album stays in flight for the
- * next run to send under the same ids.
+ * files are gone before the step is emitted. Albums are delivered one at a time, in order: the
+ * next album's delivery starts only after the outcome of the one before. Other steps pass through
+ * unchanged, in order. An `UnreachableError` (the destination out of reach for longer than the run
+ * may wait) is not retried: it fails the run, and the album stays in flight for the next run to
+ * send under the same ids.
+ *
+ * An album that arrives while another is being delivered waits its turn; meanwhile the sink's
+ * optional `prepare` is given it at once (the Telegram sink uploads its files), and an album that
+ * becomes next in line later is given to `prepare` when the delivery before it starts. A
+ * preparation is best effort: its rejection is ignored (see `onPrepareError`), and its signal
+ * aborts once the album is done with, or when the subscriber leaves.
+ *
+ * With `ahead: 1` each album's delivery is announced by a `delivering` step, before its outcome.
  *
  * ```
  * attempts 3, backoff 10ms, sink fails once
  * source:  -A----------------|
  * result:  -- 10ms (D)-------|      D = delivered
+ *
+ * ahead 1, the sink takes 3 frames an album, P = prepare(B) called
+ * source:  -AB----------|
+ * prepare: --P
+ * result:  -a--(Db)E----|           a, b = delivering A, B; D, E = delivered A, B
  * ```
  *
  * ## Examples
@@ -86,8 +124,9 @@ function removeFiles(album: Album): Promise<unknown> {
  *
  * @see albums
  * @see checkpoint
- * @param config The sink, attempts (default 3), backoff (default 1 s doubling, at most 60 s),
- * the jitter source and the scheduler.
+ * @see releaseEntries
+ * @param config The sink, attempts (default 3), backoff (default 1 s doubling, at most 60 s), the
+ * jitter source, the scheduler, the albums run ahead (default 0) and the count of albums on disk.
  * @return An operator from album steps to delivered or undelivered steps.
  */
 export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
@@ -100,12 +139,16 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
     scheduler = asyncScheduler,
     discard = removeFiles,
     context,
+    ahead = 0,
+    onDisk,
+    onPrepareError = () => {},
   } = config;
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new TypeError(`Expected \`attempts\` to be an integer of at least 1, got \`${attempts}\` (${typeof attempts})`);
   }
+  if (ahead !== 0 && ahead !== 1) throw new TypeError(`Expected \`ahead\` to be 0 or 1, got \`${String(ahead)}\` (${typeof ahead})`);
 
-  const deliverAlbum = (album: Album): Observable<Step> => {
+  const deliverAlbum = (album: Album, done: () => void): Observable<Step> => {
     let made = 0;
     return defer(() => {
       made++;
@@ -132,9 +175,53 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
               attempts: made,
             }),
       ),
-      concatMap((step) => from(discard(album)).pipe(defaultIfEmpty(null), take(1), map(() => step))),
+      concatMap((step) => from(discard(album)).pipe(defaultIfEmpty(null), take(1), tap(done), map(() => step))),
     );
   };
 
-  return concatMap((step) => (step.kind === 'album' ? deliverAlbum(step.album) : of(step)));
+  return (source) =>
+    defer(() => {
+      // In arrival order: the first is being delivered, the second is next in line.
+      const line: InLine[] = [];
+
+      const prepareNext = () => {
+        const next = line[1];
+        if (!sink.prepare || !next || next.preparation) return;
+        const preparation = new AbortController();
+        next.preparation = preparation;
+        // The executor calls prepare at once, and turns a synchronous throw into a rejection too.
+        new Promise<void>((resolve) => resolve(sink.prepare!(next.album, preparation.signal, context))).catch((error: unknown) => {
+          if (!preparation.signal.aborted) onPrepareError(next.album, error);
+        });
+      };
+
+      const arrive = (step: Step) => {
+        if (step.kind !== 'album') return;
+        line.push({ album: step.album });
+        onDisk?.add();
+        prepareNext();
+      };
+
+      // The album done with is the first in line; its preparation, if still going, is of no use now.
+      const done = () => {
+        line.shift()?.preparation?.abort();
+        onDisk?.remove();
+      };
+
+      // concatMap calls this when the step's turn comes: for an album, when its delivery starts.
+      const handle = (step: Step): Observable<Step> => {
+        if (step.kind !== 'album') return of(step);
+        prepareNext();
+        const announced: Observable<Step> = ahead === 1 ? of({ kind: 'delivering', album: step.album }) : EMPTY;
+        return concat(announced, deliverAlbum(step.album, done));
+      };
+
+      return source.pipe(
+        tap(arrive),
+        concatMap(handle),
+        finalize(() => {
+          for (const waiting of line) waiting.preparation?.abort();
+        }),
+      );
+    });
 }

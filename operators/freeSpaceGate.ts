@@ -11,6 +11,7 @@ import {
   type MonoTypeOperatorFunction,
   type Observable,
   of,
+  race,
   retry,
   type SchedulerLike,
   take,
@@ -18,6 +19,7 @@ import {
   throwError,
   timer,
 } from 'rxjs';
+import type { AlbumsOnDisk } from '../src/albumsOnDisk.js';
 import type { Entry } from '../src/entry.js';
 import { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from '../src/freeSpace.js';
 import { type SpaceLedger, spaceLedger } from '../src/spaceLedger.js';
@@ -52,6 +54,13 @@ export interface FreeSpaceGateConfig {
    * together they cannot push it below `minFree`. Default: none, the gate counts only its own bytes.
    */
   ledger?: SpaceLedger | undefined;
+  /**
+   * The albums on their way to the sink (counted by `deliver`), whose files come off the disk by
+   * themselves. While one is, too little room is waited out without a `paused` step, and the gate
+   * checks again the moment an album's files are deleted as well as every `recheckEvery`.
+   * Default: none, every wait is a pause checked every `recheckEvery`.
+   */
+  onDisk?: AlbumsOnDisk | undefined;
 }
 
 /** Thrown inside the gate to make `retry` wait and probe again; never leaves the operator. */
@@ -74,6 +83,15 @@ function takesSpace(entry: Entry): boolean {
  * An entry that could not fit even on an empty volume fails with reason `no-room` instead of
  * waiting forever. Steps other than file entries pass through unchanged.
  *
+ * With `onDisk`, the gate knows of the albums on their way to the sink. When the pipeline runs an
+ * album ahead, the next album's entries come while the album before is still on disk: if they do
+ * not fit, the gate waits without a `paused` step (nothing is wrong; the run falls back to one
+ * album on disk) until that album's files are deleted, and checks again at once. Only when no
+ * album is on its way and there is still no room does it pause. A paused gate also checks again
+ * at once whenever an album's files are deleted (the files `albums` sent off behind the `paused`
+ * step, say), not only every `recheckEvery`. It never waits on anything that waits on it: an album
+ * on its way needs nothing more from the source.
+ *
  * With a `ledger` shared by several pipelines, the gate subtracts the bytes the other pipelines
  * were admitted but may not have written yet, and promises its own admitted entry's size until
  * its next entry (or a `held` step) arrives: by backpressure, the entry before is on disk by then.
@@ -85,6 +103,12 @@ function takesSpace(entry: Entry): boolean {
  * probe:   low ··· (30 s) ··· high
  * source:  -a---------------------|
  * result:  -p 29999ms (ra)--------|
+ *
+ * with onDisk, an album on its way: no pause, and a check the moment its files are deleted
+ * probe:   low ······· high
+ * removed: -----x
+ * source:  -a------------|
+ * result:  -----a--------|
  * ```
  *
  * ## Examples
@@ -103,8 +127,8 @@ function takesSpace(entry: Entry): boolean {
  * @see materialise
  * @see spaceLedger
  * @param config The folder to watch, the threshold (default 3 GB), the re-check period (default
- * 30 s), the probe's lifetime (default 1 s), the probe (default `check-disk-space`), the scheduler
- * and the shared ledger (default none).
+ * 30 s), the probe's lifetime (default 1 s), the probe (default `check-disk-space`), the scheduler,
+ * the shared ledger (default none) and the albums on their way to the sink (default none).
  * @return An operator that delays entries while space is short and reports pauses in the stream.
  */
 export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunction<Step> {
@@ -115,6 +139,7 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
     probeTtl = 1_000,
     probe = checkDiskSpaceProbe,
     scheduler = asyncScheduler,
+    onDisk,
   } = config;
 
   return (source) =>
@@ -144,8 +169,13 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
       const waitForRoom = (entry: Entry): Observable<Step> =>
         defer(() => {
           let paused = false;
+          // Albums removed before this check: one removed after it (even before the wait begins) ends the wait.
+          let mark = 0;
           const needed = minFree + entry.size;
-          return defer(() => measure(needed)).pipe(
+          return defer(() => {
+            mark = onDisk?.removed ?? 0;
+            return measure(needed);
+          }).pipe(
             mergeMap((space): Observable<Step> => {
               if (needed > space.size) {
                 return of({
@@ -161,12 +191,18 @@ export function freeSpaceGate(config: FreeSpaceGateConfig): MonoTypeOperatorFunc
                 const resumed: Step = { kind: 'resumed', free: space.free, entry };
                 return paused ? of(resumed, admitted) : of(admitted);
               }
+              // An album on its way frees its files by itself: waiting for that is no pause.
+              if (onDisk && onDisk.held > 0) return throwError(() => new NotEnoughSpace());
               const notice: Observable<Step> = paused ? EMPTY : of({ kind: 'paused', free: space.free, needed, entry });
               paused = true;
               return concat(notice, throwError(() => new NotEnoughSpace()));
             }),
             retry({
-              delay: (error) => (error instanceof NotEnoughSpace ? timer(recheckEvery, scheduler) : throwError(() => error)),
+              delay: (error) => {
+                if (!(error instanceof NotEnoughSpace)) return throwError(() => error);
+                const recheck = timer(recheckEvery, scheduler);
+                return onDisk ? race(recheck, onDisk.removedSince(mark)) : recheck;
+              },
             }),
           );
         });

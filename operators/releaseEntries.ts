@@ -6,9 +6,13 @@ import { entriesOf, type Step } from '../src/step.js';
  * read the next one.
  *
  * In plain words: the last stage. A source reads its next entry only once the entry before is
- * released, and an album's entries (with the entry that made it go) are released only when its
- * `delivered` or `undelivered` step has been checkpointed and reaches this operator. That is what
- * keeps at most one album's worth of extracted files on disk: place it last, after `checkpoint`.
+ * released, and an album's entries (with the entry that made it go) are released only when the
+ * album's `delivering` step (its delivery has started, see `deliver`'s `ahead`) or its `delivered`
+ * or `undelivered` step, whichever comes first, has been through `checkpoint` and reaches this
+ * operator. So the next album is read and written while this one is on its way, but not the one
+ * after it, which would wait behind it in `deliver` with its own entries unreleased: at most two
+ * albums' worth of extracted files on disk, or one when `deliver` does not run ahead. Place it
+ * last, after `checkpoint`.
  *
  * Every step passes on unchanged, in order and at once; steps that hold no entry (`checkpoint`,
  * `paused`, `opened`, …) release nothing. The entries are released as the step passes, just before
@@ -18,10 +22,14 @@ import { entriesOf, type Step } from '../src/step.js';
  * source:  -s----a----d----c-|     s = skipped e1, a = album of e2 e3 (trigger e4), d = delivered
  * result:  -s----a----d----c-|     (unchanged)
  * release:  e1        e2 e3 e4     (a's entries are released with d, not with a)
+ *
+ * source:  -g----d----c-|          g = delivering the album of e2 e3 (trigger e4)
+ * release:  e2 e3 e4               (released as its delivery starts; d releases nothing more)
  * ```
  *
  * Note that an `album` step's entries are released when it passes, as any step's are: in the
  * pipeline, `deliver` turns every `album` into `delivered` or `undelivered` before it gets here.
+ * Releasing twice does nothing.
  *
  * ## Examples
  * ```ts

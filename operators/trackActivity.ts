@@ -18,7 +18,8 @@ function stageAfter(step: Step): [RunStage, string?] | undefined {
     case 'failed':
     case 'checkpoint':
       return ['reading the archive'];
-    case 'album': {
+    case 'album':
+    case 'delivering': {
       const [first, ...rest] = step.album.files;
       return ['delivering an album', `${first?.entry.name ?? 'no file'}${rest.length ? ` and ${rest.length} more` : ''}`];
     }

@@ -10,6 +10,7 @@ import { recordAlbum } from '../operators/recordAlbum.js';
 import { releaseEntries } from '../operators/releaseEntries.js';
 import { reportBroken } from '../operators/reportBroken.js';
 import { trackActivity } from '../operators/trackActivity.js';
+import { AlbumsOnDisk } from './albumsOnDisk.js';
 import { openedRun } from './openRun.js';
 import { RunActivity } from './runActivity.js';
 import type { SendOptions } from './sendOptions.js';
@@ -67,12 +68,17 @@ function deliveryContext(archive: Archive, manifest: Manifest, activity: RunActi
 }
 
 /**
- * Delivers every entry of an archive to a sink, in albums, one album on disk at a time, recording
- * progress in a manifest so that a second run goes on where the first stopped.
+ * Delivers every entry of an archive to a sink, in albums, recording progress in a manifest so
+ * that a second run goes on where the first stopped. While an album is on its way to the sink, the
+ * next one is read and written to the temp folder if the disk has room for it (see `albumsAhead`):
+ * at most two albums on disk, one when space is short.
  *
  * This is the whole pipeline, composed from the operators:
  * `entries → pauseGate → freeSpaceGate → materialise → classifyMedia → albums → recordAlbum →
- * deliver → checkpoint → releaseEntries`, with `trackActivity` between the stages. The returned Observable emits every step (opened, paused, skipped,
+ * deliver → checkpoint → releaseEntries`, with `trackActivity` between the stages. `deliver` and
+ * `freeSpaceGate` share the count of albums on disk ({@link AlbumsOnDisk}), so that the gate waits
+ * for the album before rather than pause, and checks again as soon as an album's files are deleted.
+ * The returned Observable emits every step (opened, paused, skipped, delivering,
  * delivered, checkpoint, …) for progress displays; it completes when the archive is done and
  * errors with an {@link ArchiveError} when the archive cannot be read at all, or a
  * {@link ConfigError} for a bad state folder.
@@ -95,13 +101,22 @@ export function send(path: string, options: SendOptions): Observable<Step> {
         Object.entries(manifest.data.inFlight).map(([id, record]) => [id, { group: record.group as AlbumGroup, entries: record.entries }]),
       );
       const context = deliveryContext(archive, manifest, activity);
+      const onDisk = new AlbumsOnDisk();
       const entries = archive.entries({ skip: (index) => manifest.isSettled(index, resume), password: options.password }).pipe(
         map((entry): Step => ({ kind: 'entry', entry })),
         reportBroken(archive.name),
         pauseGate({ paused: options.paused ?? of(false) }),
       );
       const steps = entries.pipe(
-        freeSpaceGate({ folder: tmp, minFree: options.minFree, recheckEvery: options.recheckEvery, probe: options.probe, scheduler: options.scheduler, ledger: options.ledger }),
+        freeSpaceGate({
+          folder: tmp,
+          minFree: options.minFree,
+          recheckEvery: options.recheckEvery,
+          probe: options.probe,
+          scheduler: options.scheduler,
+          ledger: options.ledger,
+          onDisk,
+        }),
         trackActivity(activity),
         materialise({ tmpDir: tmp, maxEntrySize: options.maxEntrySize ?? options.sink.maxFileSize, onWrite: () => activity.moved() }),
         classifyMedia(options.sink.classify?.bind(options.sink)),
@@ -110,7 +125,15 @@ export function send(path: string, options: SendOptions): Observable<Step> {
         trackActivity(activity),
         recordAlbum({ manifest }),
       ).pipe(
-        deliver({ sink: options.sink, attempts: options.attempts, backoff: options.backoff, scheduler: options.scheduler, context }),
+        deliver({
+          sink: options.sink,
+          attempts: options.attempts,
+          backoff: options.backoff,
+          scheduler: options.scheduler,
+          context,
+          ahead: options.albumsAhead ?? 1,
+          onDisk,
+        }),
         trackActivity(activity),
         checkpoint({ manifest }),
         trackActivity(activity),

@@ -19,6 +19,15 @@ export interface SendOptions {
   minFree?: number | undefined;
   /** Milliseconds between free-space checks while paused. Default: 30 000. */
   recheckEvery?: number | undefined;
+  /**
+   * Albums read ahead: with 1, the next album is read from the archive and written to the temp
+   * folder while the one before is on its way to the sink (which may start on it early, as the
+   * Telegram sink does with its uploads), so at most two albums' files are on disk; when the
+   * free-space gate finds no room for the album ahead, it waits for the album before to be done
+   * with, and the run keeps one album on disk. With 0, the next album is read only once the one
+   * before is delivered and checkpointed: one album on disk at a time. Default: 1.
+   */
+  albumsAhead?: 0 | 1 | undefined;
   /** Attempts per album. Default: 3. */
   attempts?: number | undefined;
   /** First retry delay in milliseconds, doubling. Default: 1 000. */

@@ -26,7 +26,8 @@ export interface Album {
   readonly files: readonly TempFile[];
   /**
    * The entry whose arrival made this album go, if any. The source waits for it, so it is released
-   * only when the album is done with: that is what keeps at most one album of files on disk.
+   * only when the album's delivery starts (or, with no album ahead, when the album is done with):
+   * that is what keeps at most two albums of files on disk (one).
    */
   readonly trigger?: Entry;
 }
@@ -77,6 +78,12 @@ export type Step =
   | { readonly kind: 'materialised'; readonly file: TempFile }
   /** A group of temp files ready for the sink. */
   | { readonly kind: 'album'; readonly album: Album }
+  /**
+   * The sink has been handed this album: its delivery starts now. Emitted by `deliver` when it
+   * runs an album ahead; the album's entries are released with it, so that the source reads the
+   * next album while this one is on its way.
+   */
+  | { readonly kind: 'delivering'; readonly album: Album }
   /** The sink confirmed an album; its temp files are gone. */
   | { readonly kind: 'delivered'; readonly album: Album; readonly receipt: Receipt }
   /** The sink did not take an album after every attempt; its files are deleted and its entries failed. */
@@ -126,6 +133,7 @@ export function entriesOf(step: Step): readonly Entry[] {
     case 'materialised':
       return [step.file.entry];
     case 'album':
+    case 'delivering':
     case 'delivered':
     case 'undelivered':
       return [...step.album.files.map((file) => file.entry), ...(step.album.trigger ? [step.album.trigger] : [])];

@@ -55,7 +55,32 @@ describe('backpressure through the whole pipeline', () => {
   it.each([
     ['zip', 'docs.zip', writeZip],
     ['tar.gz', 'docs.tar.gz', writeTarGz],
-  ] as const)('reads no further into a %s than the first album when the consumer stops after it', async (_, name, write) => {
+  ] as const)('reads no further into a %s than the first album when the consumer stops after it, with no album ahead', async (_, name, write) => {
+    const archive = join(workspace.root, name);
+    await write(archive, files);
+    const { sink, calls } = await patientSink(workspace.out, workspace.state);
+    const seen: Step['kind'][] = [];
+    await firstValueFrom(
+      send(archive, { sink, state: workspace.state, minFree: 1, albumsAhead: 0 }).pipe(
+        tap((step) => seen.push(step.kind)),
+        filter((step) => step.kind === 'delivered'),
+        take(1),
+      ),
+    );
+    await settled(workspace.state);
+    expect(calls).toEqual([{ files: 10, waiting: 10 }]);
+    expect(seen).toEqual(['opened', 'checkpoint', 'delivered']);
+    expect(albumEntries(await readAlbums(workspace.out))).toEqual([files.slice(0, 10).map((file) => file.name)]);
+
+    const rest = await runSend(archive, { sink: await dirSink(workspace.out), state: workspace.state });
+    expect(rest.summary).toMatchObject({ delivered: 50, albums: 5, failed: [] });
+    expect(albumEntries(await readAlbums(workspace.out)).slice(1).flat()).toEqual(files.slice(10).map((file) => file.name));
+  });
+
+  it.each([
+    ['zip', 'docs.zip', writeZip],
+    ['tar.gz', 'docs.tar.gz', writeTarGz],
+  ] as const)('reads one album ahead into a %s and no further, and the next run sends that album', async (_, name, write) => {
     const archive = join(workspace.root, name);
     await write(archive, files);
     const { sink, calls } = await patientSink(workspace.out, workspace.state);
@@ -68,8 +93,9 @@ describe('backpressure through the whole pipeline', () => {
       ),
     );
     await settled(workspace.state);
-    expect(calls).toEqual([{ files: 10, waiting: 10 }]);
-    expect(seen).toEqual(['opened', 'checkpoint', 'delivered']);
+    // While the first album was delivered, the second was read and written, and nothing more.
+    expect(calls[0]).toEqual({ files: 10, waiting: 20 });
+    expect(seen).toEqual(['opened', 'delivering', 'checkpoint', 'delivered']);
     expect(albumEntries(await readAlbums(workspace.out))).toEqual([files.slice(0, 10).map((file) => file.name)]);
 
     const rest = await runSend(archive, { sink: await dirSink(workspace.out), state: workspace.state });

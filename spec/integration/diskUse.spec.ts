@@ -1,9 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom, from } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import type { Sink } from '../../src/sinks/sink.js';
+import type { Album } from '../../src/step.js';
 import { runSend } from '../support/runSend.js';
 import { jpegBytes, mp3Bytes, mp4Bytes, sha256, textBytes } from '../support/sampleBytes.js';
 import { createWorkspace, deliveredFiles, filesUnder, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
@@ -19,17 +21,25 @@ const media = Array.from({ length: 40 }, (_, i) => {
 
 /**
  * A real folder sink that, each time it is handed an album, counts the temp files waiting in
- * `<state>/tmp` and checks that the album's own files are among them.
+ * `<state>/tmp` and checks that the album's own files are among them; with `linger`, it counts
+ * again after that many milliseconds, giving the rest of the pipeline time to read ahead.
  */
-function measuringSink(inner: Sink, state: string) {
+function measuringSink(inner: Sink, state: string, linger = 0) {
   const seen = { calls: 0, mostWaiting: 0, albumFilesMissing: 0 };
+  const count = async (album: Album) => {
+    const waiting = (await filesUnder(join(state, 'tmp'))).map((file) => join(state, 'tmp', file));
+    seen.mostWaiting = Math.max(seen.mostWaiting, waiting.length);
+    seen.albumFilesMissing += album.files.filter((file) => !waiting.includes(file.path)).length;
+  };
   const sink: Sink = {
     name: inner.name,
     async deliver(album, signal) {
-      const waiting = (await filesUnder(join(state, 'tmp'))).map((file) => join(state, 'tmp', file));
       seen.calls++;
-      seen.mostWaiting = Math.max(seen.mostWaiting, waiting.length);
-      seen.albumFilesMissing += album.files.filter((file) => !waiting.includes(file.path)).length;
+      await count(album);
+      if (linger > 0) {
+        await sleep(linger);
+        await count(album);
+      }
       return firstValueFrom(from(inner.deliver(album, signal)));
     },
   };
@@ -50,12 +60,24 @@ describe('disk use', () => {
     await removeWorkspace(workspace);
   });
 
-  it.each([10, 4])('never keeps more than one album of files (%i) waiting on disk', async (albumSize) => {
-    const { sink, seen } = measuringSink(await dirSink(workspace.out), workspace.state);
-    const { summary } = await runSend(archive, { sink, state: workspace.state, albumSize });
+  it.each([10, 4])('never keeps more than one album of files (%i) waiting on disk with no album ahead', async (albumSize) => {
+    const { sink, seen } = measuringSink(await dirSink(workspace.out), workspace.state, 30);
+    const { summary } = await runSend(archive, { sink, state: workspace.state, albumSize, albumsAhead: 0 });
     expect(summary).toMatchObject({ delivered: 40, failed: [] });
     expect(seen.albumFilesMissing).toBe(0);
     expect(seen.mostWaiting).toBe(albumSize);
+    expect(seen.calls).toBe(summary.albums);
+  });
+
+  it.each([10, 4])('keeps the next album (%i files) on disk while one is delivered, and never more', async (albumSize) => {
+    const { sink, seen } = measuringSink(await dirSink(workspace.out), workspace.state, 30);
+    const { summary } = await runSend(archive, { sink, state: workspace.state, albumSize });
+    expect(summary).toMatchObject({ delivered: 40, failed: [] });
+    expect(seen.albumFilesMissing).toBe(0);
+    // The album being delivered, and at most an album's worth behind it (the next album and the
+    // files left in other groups when it went).
+    expect(seen.mostWaiting).toBeGreaterThan(albumSize);
+    expect(seen.mostWaiting).toBeLessThanOrEqual(2 * albumSize);
     expect(seen.calls).toBe(summary.albums);
   });
 
