@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../../src/sinks/sink.js';
 import { telegramCall, type TelegramCall } from '../../src/telegram/telegramCall.js';
 import { bigFileThreshold, partSize, uploadFile, type UploadFileOptions } from '../../src/sinks/telegram/uploadFile.js';
+import { partSlots } from '../../src/sinks/telegram/partSlots.js';
 import { TelegramRecorder } from '../support/telegramRecorder.js';
 import { virtualWait } from './support.js';
 
@@ -59,8 +60,9 @@ describe('uploadFile', () => {
     return { path, data };
   }
 
-  const upload = (path: string, size: number, more: Partial<UploadFileOptions> = {}) =>
-    uploadFile({ call, path, size, name: 'file.bin', wait, signal: new AbortController().signal, ...more });
+  /** An upload with a budget of its own of `workers` parts in flight, when given. */
+  const upload = (path: string, size: number, { workers, ...more }: Partial<UploadFileOptions> & { workers?: number } = {}) =>
+    uploadFile({ call, path, size, name: 'file.bin', wait, signal: new AbortController().signal, ...(workers ? { slots: partSlots(workers) } : {}), ...more });
 
   /** The part requests sent, in the order they were sent. */
   const partRequests = () => recorder.requests.map((entry) => entry.request).filter((request): request is PartRequest => request instanceof Api.upload.SaveFilePart || request instanceof Api.upload.SaveBigFilePart);
@@ -190,7 +192,7 @@ describe('uploadFile', () => {
     expect(partRequests()).toHaveLength(12);
   });
 
-  it('uses four workers by default', async () => {
+  it('keeps four parts in flight by default', async () => {
     const { path, data } = await fileOf(8 * partSize);
     let inFlight = 0;
     let most = 0;

@@ -7,7 +7,7 @@ import { networkOf, type TelegramNetwork } from './telegramNetwork.js';
  * The promise's outcome, or a rejection as soon as the signal aborts: an abandoned delivery does
  * not wait for an answer that may never come, so its files are closed at once.
  */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const abort = () => reject(signal.reason);
     signal.addEventListener('abort', abort, { once: true });
@@ -26,8 +26,15 @@ export type TelegramCall = <R extends Api.AnyRequest>(request: R, signal: AbortS
 
 /**
  * Every request unspool sends goes through here, to `client.invoke`. A `FLOOD_WAIT_X` or
- * `SLOWMODE_WAIT_X` answer waits exactly the seconds asked and sends the same request again; such a wait does not count as a failed attempt. gramjs's
- * own sleeping on floods is switched off (`floodSleepThreshold: 0`) so that the wait is seen.
+ * `SLOWMODE_WAIT_X` answer waits exactly the seconds asked and sends the same request again; such a
+ * wait does not count as a failed attempt. gramjs's own sleeping on floods is switched off
+ * (`floodSleepThreshold: 0`) so that the wait is seen.
+ *
+ * A flood wait holds for the account, not for the one request that heard it
+ * (https://core.telegram.org/api/errors, 420 FLOOD: "the maximum allowed number of attempts to
+ * invoke the given method with the given input parameters has been exceeded"): while one request
+ * waits, every other request of the same method through this call waits with it before it goes,
+ * instead of going and hearing the same answer. Requests of other methods go on.
  *
  * Over a client that {@link watchTelegramNetwork} watches (every client `connectTelegram` makes),
  * a request waits for the network before it goes, and a request in flight when the network went
@@ -44,9 +51,13 @@ export function telegramCall(
   onFloodWait?: FloodWaitListener,
   network: TelegramNetwork | undefined = networkOf(client),
 ): TelegramCall {
+  /** The flood wait under way, by method: it settles (never rejects) when the wait is over. */
+  const pauses = new Map<string, Promise<void>>();
   return async (request, signal) => {
+    const method = request.className;
     for (;;) {
       signal.throwIfAborted();
+      for (let pause = pauses.get(method); pause; pause = pauses.get(method)) await untilAborted(pause, signal);
       try {
         if (!network) return await untilAborted(client.invoke(request), signal);
         await network.ready(signal);
@@ -54,8 +65,14 @@ export function telegramCall(
       } catch (error) {
         const seconds = floodWaitSeconds(error);
         if (seconds === undefined) throw error;
-        onFloodWait?.(seconds, request.className);
-        await wait(seconds * 1000, signal);
+        onFloodWait?.(seconds, method);
+        const pause: Promise<void> = wait(seconds * 1000, signal)
+          .catch(() => undefined)
+          .finally(() => {
+            if (pauses.get(method) === pause) pauses.delete(method);
+          });
+        pauses.set(method, pause);
+        await untilAborted(pause, signal);
       }
     }
   };

@@ -6,9 +6,9 @@ import { addToRanges, inRanges } from '../../state/ranges.js';
 import type { UploadRecord } from '../sink.js';
 import type { TelegramCall, Wait } from '../../telegram/telegramCall.js';
 import { isTransient } from '../../telegram/telegramErrors.js';
+import { partSize, partSlots, type PartSlots } from './partSlots.js';
 
-/** Bytes per part: Telegram's largest (512 KiB), so a 2000 MiB file fits in its 4000 parts. */
-export const partSize = 512 * 1024;
+export { partSize };
 
 /** Files over this many bytes must be uploaded with `upload.saveBigFilePart`. */
 export const bigFileThreshold = 10 * 1024 * 1024;
@@ -29,8 +29,13 @@ export interface UploadFileOptions {
   readonly earlier?: UploadRecord | undefined;
   /** Told after every confirmed part, with the whole progress so far. */
   readonly onPart?: ((record: UploadRecord) => void) | undefined;
-  /** Parts in flight at once; each holds one part of memory. Default: 4. */
-  readonly workers?: number | undefined;
+  /**
+   * The budget of parts in flight this upload draws from, shared with the sink's other uploads.
+   * Default: a budget of 4 of its own.
+   */
+  readonly slots?: PartSlots | undefined;
+  /** Its parts' place among those waiting for a slot, lower first; see {@link PartSlots.run}. Default: 0. */
+  readonly priority?: number | undefined;
   /** Tries per part for timeouts and dropped connections. Default: 5. */
   readonly tries?: number | undefined;
   /** How to wait between tries. */
@@ -38,22 +43,16 @@ export interface UploadFileOptions {
   readonly signal: AbortSignal;
 }
 
-/**
- * Part buffers of finished uploads, for the next ones: an archive of many files would otherwise
- * allocate `workers` new 512 KiB buffers per file, and the garbage collector lets them pile up.
- * A buffer goes back only after a clean finish, never while a request may still be reading it.
- */
-const spareBuffers: Buffer[] = [];
-const sparesKept = 8;
-
 /** A new upload's file id: a random 64-bit integer, as a decimal string. */
 function newFileId(): string {
   return helpers.readBigIntFromBuffer(randomBytes(8), true, true).toString();
 }
 
 /**
- * Uploads a file to Telegram in 512 KiB parts, read from disk one part per worker, so memory is
- * `workers × 512 KiB` whatever the file's size. Files over 10 MiB go with `upload.saveBigFilePart`,
+ * Uploads a file to Telegram in 512 KiB parts, each read from disk into the buffer of a slot of
+ * `slots` and sent at once, so memory is `slots.size × 512 KiB` whatever the file's size and
+ * however many files upload at once: every part asks for a slot as the upload starts, and goes as
+ * soon as one is free. Files over 10 MiB go with `upload.saveBigFilePart`,
  * the others with `upload.saveFilePart`. Parts that `earlier` says are confirmed are skipped, which
  * is how an upload goes on after a crash; `onPart` hears of each new one so it can be recorded.
  * A part that times out is sent again, after 1, 2, 4… seconds.
@@ -64,7 +63,7 @@ function newFileId(): string {
  * @return The `InputFile` (or `InputFileBig`) that names the upload in a later request.
  */
 export async function uploadFile(options: UploadFileOptions): Promise<Api.InputFile | Api.InputFileBig> {
-  const { call, path, offset = 0, size, name, earlier, onPart, workers = 4, tries = retryDefaults.attempts, wait, signal } = options;
+  const { call, path, offset = 0, size, name, earlier, onPart, slots = partSlots(4), priority = 0, tries = retryDefaults.attempts, wait, signal } = options;
   const big = size > bigFileThreshold;
   const totalParts = Math.max(1, Math.ceil(size / partSize));
   const usable = earlier && earlier.size === size && earlier.partSize === partSize;
@@ -93,24 +92,22 @@ export async function uploadFile(options: UploadFileOptions): Promise<Api.InputF
       addToRanges(parts, part);
       onPart?.({ fileId, size, partSize, parts: parts.map(([first, last]) => [first, last]) });
     };
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    const worker = async (): Promise<void> => {
-      // One buffer per worker, reused for every part it sends.
-      const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(partSize);
-      while (!failure && next < missing.length) {
-        try {
-          await sendPart(missing[next++]!, buffer);
-        } catch (error) {
-          failure ??= { error };
-          return;
-        }
-      }
-      if (spareBuffers.length < sparesKept) spareBuffers.push(buffer);
-    };
-    // Every worker is done (the first failure stops the others) before the file is closed.
-    await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, worker));
-    if (failure) throw failure.error;
+    // The first failure stops the parts still waiting for a slot; those in flight finish first, so
+    // that no request reads the file after it is closed.
+    const stop = new AbortController();
+    const waiting = AbortSignal.any([signal, stop.signal]);
+    await Promise.allSettled(
+      missing.map((part) =>
+        slots.run(priority, waiting, (buffer) =>
+          sendPart(part, buffer).catch((error: unknown) => {
+            stop.abort(error);
+            throw error;
+          }),
+        ),
+      ),
+    );
+    if (signal.aborted) throw signal.reason;
+    if (stop.signal.aborted) throw stop.signal.reason;
   } finally {
     await file.close();
   }
