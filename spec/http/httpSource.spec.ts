@@ -179,16 +179,67 @@ describe('openHttpSource', () => {
     expect((await openHttpSource(server.url('/r1'), { wait })).ranged).toBe(true);
   });
 
-  it('reports a server without ranges, and keeps the first 64 KiB of the probe for reads at the start', async () => {
+  it('reports a server without ranges, reads its first 64 KiB from the probe, and reads on past them with the probe\'s own answer', async () => {
     server = await startHttpServer({ ranges: false });
     server.serve('/a.bin', file);
     const source = await openHttpSource(server.url('/a.bin'), { wait });
     expect(source.ranged).toBe(false);
     expect(source.length).toBe(file.length);
     expect(sha256(await bytesOf(source.stream(100, 4000)))).toBe(sha256(file.subarray(100, 4100)));
-    expect(server.log).toHaveLength(1);
     expect(sha256(await bytesOf(source.stream(70_000, 1000)))).toBe(sha256(file.subarray(70_000, 71_000)));
+    expect(requestsOf(server.log)).toEqual(['GET /a.bin bytes=0-0 200']);
+    // The probe's answer was taken on, and let go of at byte 71 000: a read past the head asks again.
+    expect(sha256(await bytesOf(source.stream(200_000)))).toBe(sha256(file.subarray(200_000)));
     expect(requestsOf(server.log)).toEqual(['GET /a.bin bytes=0-0 200', 'GET /a.bin - 200']);
+  });
+
+  it('reads a whole file from a server without ranges with one request, the probe\'s, counting each byte once', async () => {
+    server = await startHttpServer({ ranges: false });
+    server.serve('/a.bin', file);
+    const source = await openHttpSource(server.url('/a.bin'), { wait });
+    expect(sha256(await bytesOf(source.stream(0)))).toBe(sha256(file));
+    expect(requestsOf(server.log)).toEqual(['GET /a.bin bytes=0-0 200']);
+    expect(server.bytesSent()).toBe(file.length);
+    expect(source.bytesFetched).toBe(file.length);
+  });
+
+  it('asks for the whole file again, If-Match its ETag, when the probe\'s answer drops, and drops what it delivered', async () => {
+    server = await startHttpServer({ ranges: false });
+    server.serve('/a.bin', file);
+    server.fault({ dropAfter: 120_000 });
+    const source = await openHttpSource(server.url('/a.bin'), { wait });
+    expect(sha256(await bytesOf(source.stream(0)))).toBe(sha256(file));
+    expect(requestsOf(server.log)).toEqual(['GET /a.bin bytes=0-0 200', 'GET /a.bin - 200']);
+    expect(server.log.map((request) => request.ifMatch)).toEqual([undefined, source.etag]);
+    expect(server.log.map((request) => request.bytesSent)).toEqual([120_000, file.length]);
+    expect(source.bytesFetched).toBe(120_000 + file.length);
+    expect(waits).toEqual([1000]);
+  });
+
+  it('refuses the rest of a file that changed after the probe\'s answer dropped, from a server that ignores conditional requests', async () => {
+    server = await startHttpServer({ ranges: false, ignoreConditionals: true });
+    server.serve('/a.bin', file);
+    server.fault({ dropAfter: 120_000 });
+    server.onRequest((request) => {
+      if (server.log.length === 2) server.serve(request.path, pseudoRandomBytes(file.length, 'another version'));
+    });
+    const source = await openHttpSource(server.url('/a.bin'), { wait });
+    await expect(bytesOf(source.stream(0))).rejects.toBeInstanceOf(RemoteFileChangedError);
+  });
+
+  it('closes the connection of the probe\'s answer on release, when no read took it on', async () => {
+    server = await startHttpServer({ ranges: false });
+    // More than the socket buffers and undici hold, so that the server is still sending.
+    const large = Buffer.alloc(64 * 1024 * 1024, 7);
+    server.serve('/large.bin', large);
+    const source = await openHttpSource(server.url('/large.bin'), { wait });
+    expect(server.log[0]!.closedEarly).toBe(false);
+    source.release();
+    await expect.poll(() => server.log[0]!.closedEarly, { timeout: 5000 }).toBe(true);
+    expect(server.log[0]!.bytesSent).toBeLessThan(large.length);
+    // Reading after it asks again.
+    expect(sha256(await bytesOf(source.stream(large.length - 1000)))).toBe(sha256(large.subarray(large.length - 1000)));
+    expect(requestsOf(server.log)).toEqual(['GET /large.bin bytes=0-0 200', 'GET /large.bin - 200']);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { firstValueFrom, from, lastValueFrom, tap } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../src/errors.js';
+import { notAnArchive } from '../../src/sources/archive.js';
 import { send, type SendOptions } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import type { Sink } from '../../src/sinks/sink.js';
@@ -228,8 +229,9 @@ describe('send over HTTP', () => {
       expect(seen).toEqual([[expect.stringMatching(/^[0-9a-f]{16}\.zip$/)]]);
       expect(readdirSync(downloads)).toEqual([]);
       expect(await deliveredDigests(workspace.out)).toEqual(expected);
-      expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200', '- 200']);
-      expect(server.log[1]!.bytesSent).toBe(bytes.length);
+      // The probe's answer is read on into the copy: one request, each byte once.
+      expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200']);
+      expect(server.bytesSent()).toBe(bytes.length);
     });
 
     it('refuses at once a zip download that could not fit even on the empty volume, saying how much it needs', async () => {
@@ -253,7 +255,7 @@ describe('send over HTTP', () => {
         return { free: answers.shift() ?? 10 * bytes.length, size: 100 * bytes.length + 10_000_000 };
       };
       await lastValueFrom(send(server.url('/photos.zip'), await options({ probe, recheckEvery: 5 })));
-      // Three checks before the download (the body is the second request), and it waited for the third.
+      // Three checks before the download (which reads on with the probe's answer), and it waited for the third.
       expect(probes.slice(0, 3)).toEqual([1, 1, 1]);
       expect(await deliveredDigests(workspace.out)).toEqual(expected);
     });
@@ -271,9 +273,55 @@ describe('send over HTTP', () => {
       await lastValueFrom(steps);
       expect(seen).toEqual([false]);
       expect(await deliveredDigests(workspace.out)).toEqual(expected);
-      expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200', '- 200']);
-      expect(server.log[1]!.bytesSent).toBe(bytes.length);
       expect((await filesUnder(workspace.state)).filter((file) => !file.startsWith('manifests/'))).toEqual([]);
+    });
+
+    it('fetches a tar.gz once: one request, the probe\'s, carrying exactly the archive\'s bytes', async () => {
+      server = await startHttpServer({ ranges: false });
+      const bytes = await writeTarGz(join(workspace.root, 'served.tar.gz'), items);
+      server.serve('/backup.tar.gz', bytes);
+      const run = await runSend(server.url('/backup.tar.gz'), await options());
+      expect(run.summary).toMatchObject({ delivered: items.length, failed: [] });
+      expect(await deliveredDigests(workspace.out)).toEqual(expected);
+      expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200']);
+      expect(server.bytesSent()).toBe(bytes.length);
+      expect(server.log[0]!.closedEarly).toBe(false);
+    });
+
+    it('asks for a tar.gz again when its connection drops mid-body, If-Match its ETag, and delivers every entry once', async () => {
+      server = await startHttpServer({ ranges: false });
+      const bytes = await writeTarGz(join(workspace.root, 'served.tar.gz'), items);
+      server.serve('/backup.tar.gz', bytes);
+      const cut = Math.floor(bytes.length / 2);
+      server.fault({ dropAfter: cut });
+      const base = await options();
+      const delivered: string[] = [];
+      const sink: Sink = {
+        name: base.sink.name,
+        async deliver(album, signal) {
+          delivered.push(...album.files.map((file) => file.entry.name));
+          return firstValueFrom(from(base.sink.deliver(album, signal)));
+        },
+      };
+      const run = await runSend(server.url('/backup.tar.gz'), { ...base, sink });
+      expect(run.summary).toMatchObject({ delivered: items.length, failed: [] });
+      expect(delivered.sort()).toEqual(items.map((item) => item.name).sort());
+      expect(await deliveredDigests(workspace.out)).toEqual(expected);
+      expect(server.log.map((request) => `${request.range ?? '-'} ${request.status}`)).toEqual(['bytes=0-0 200', '- 200']);
+      // The second asks for the version the first answer was (version 1 of the file).
+      expect(server.log.map((request) => request.ifMatch)).toEqual([undefined, expect.stringMatching(/^"[0-9a-f]{16}-1"$/)]);
+      expect(server.log.map((request) => request.bytesSent)).toEqual([cut, bytes.length]);
+      expect(waits).toEqual([1000]);
+    });
+
+    it('lets go of the probe\'s answer when the file is not an archive', async () => {
+      server = await startHttpServer({ ranges: false });
+      // More than the socket buffers and undici hold, so that the server is still sending.
+      server.serve('/mystery.bin', Buffer.alloc(64 * 1024 * 1024, 7));
+      const name = server.url('/mystery.bin');
+      await expect(runSend(name, await options())).rejects.toThrow(new ArchiveError(name, notAnArchive));
+      await expect.poll(() => server.log[0]!.closedEarly, { timeout: 5000 }).toBe(true);
+      expect(server.log).toHaveLength(1);
     });
   });
 

@@ -22,6 +22,8 @@ export interface LoggedRequest {
   status: number;
   /** Body bytes written to the socket. */
   bytesSent: number;
+  /** Whether the connection closed before the whole answer was sent (the client let go, or a fault cut it). */
+  closedEarly: boolean;
 }
 
 /** Something to do instead of answering normally. */
@@ -132,8 +134,12 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
       ifRange: header('if-range'),
       status: 0,
       bytesSent: 0,
+      closedEarly: false,
     };
     log.push(logged);
+    response.once('close', () => {
+      logged.closedEarly = !response.writableFinished;
+    });
     for (const hook of hooks) hook(logged);
     const reply = (status: number, headers: Record<string, string | number> = {}) => {
       logged.status = status;

@@ -1,21 +1,20 @@
 import { Readable } from 'node:stream';
 import { retrying } from '../../retry.js';
 import { abortable, type RandomAccessSource } from '../randomAccess.js';
-import { HttpSourceError, statusError } from './httpSourceError.js';
+import { probeRemoteFile } from './probeRemoteFile.js';
 import { rangedBody } from './rangedBody.js';
-import { redactUrl } from './redactUrl.js';
-import { type HttpSourceConfig, type RemoteFile, remoteFile } from './remoteFile.js';
-import { bodyOf } from './resumableBody.js';
+import { type HttpSourceConfig, remoteFile } from './remoteFile.js';
 import { httpRetryBudget } from './httpRetryBudget.js';
-import { parseContentRange, unsatisfiedTotal, validatorsOf } from './validators.js';
-import { declaredLength, wholeBody } from './wholeBody.js';
+import { wholeBody } from './wholeBody.js';
 
 /** A remote file read over HTTP: a {@link RandomAccessSource}, plus what its server told. */
 export interface HttpSource extends RandomAccessSource {
   /**
    * Whether the server answers byte ranges. When it does not, every `stream` is a GET of the whole
    * file with the bytes before the offset dropped (the first 64 KiB come from the probe, without
-   * asking again): fine for reading from the start, costly anywhere else.
+   * asking again), and the first such `stream` that reads past them goes on with the probe's own
+   * answer: a file read from its start travels the wire once. Fine for reading from the start,
+   * costly anywhere else.
    */
   readonly ranged: boolean;
   /** The file's length, if the server told it (`size()` gives 0 when it did not). */
@@ -30,76 +29,13 @@ export interface HttpSource extends RandomAccessSource {
    * listening.
    */
   onFatal(listener: (error: Error) => void): () => void;
-}
-
-/** What the probe found. */
-interface Probe {
-  readonly ranged: boolean;
-  /** The first bytes of the file, from a server that sent all of it (no ranges). */
-  readonly head: Buffer;
-  /** Whether `head` is the whole file. */
-  readonly headIsWhole: boolean;
-}
-
-/** How much of a whole-file answer the probe keeps: enough to tell the format and fingerprint a tar. */
-const headLimit = 64 * 1024;
-
-/** Reads up to `limit` bytes of an answer's body and cancels the rest. */
-async function readHead(file: RemoteFile, response: Response, limit: number): Promise<{ head: Buffer; whole: boolean }> {
-  const reader = bodyOf(response).getReader();
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    while (length < limit) {
-      const { done, value } = await reader.read();
-      if (done) return { head: Buffer.concat(chunks), whole: true };
-      file.bytesFetched += value.byteLength;
-      chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-      length += value.byteLength;
-    }
-  } catch (error) {
-    throw new HttpSourceError(`the connection to ${redactUrl(file.url)} broke while probing it`, { retryable: true, cause: error });
-  }
-  await reader.cancel();
-  return { head: Buffer.concat(chunks).subarray(0, limit), whole: false };
-}
-
-/**
- * One probe: `GET` with `Range: bytes=0-0` (a `HEAD` is not trusted: servers answer it
- * differently). A 206 with `Content-Range: bytes 0-0/<total>` means ranges work and gives the
- * length; a 200 means they do not, and its first 64 KiB are kept.
- */
-async function probe(file: RemoteFile, signal: AbortSignal): Promise<Probe> {
-  const response = await file.get({ range: 'bytes=0-0' }, signal);
-  const nothing = { head: Buffer.alloc(0), headIsWhole: false };
-  const encoding = response.headers.get('content-encoding');
-  if (response.status === 206 && encoding !== null && encoding.toLowerCase() !== 'identity') {
-    await response.body?.cancel();
-    throw new HttpSourceError(`${redactUrl(file.url)} sends the file compressed (Content-Encoding: ${encoding}), so it cannot be read by offset`);
-  }
-  Object.assign(file, { described: true, validators: validatorsOf(response) });
-  if (response.status === 206) {
-    const total = parseContentRange(response.headers.get('content-range'))?.total;
-    if (total === undefined) {
-      await response.body?.cancel();
-      return { ranged: false, ...nothing };
-    }
-    file.length = total;
-    await readHead(file, response, 1);
-    return { ranged: true, ...nothing };
-  }
-  if (response.status === 416 && unsatisfiedTotal(response.headers.get('content-range')) === 0) {
-    await response.body?.cancel();
-    file.length = 0;
-    return { ranged: true, ...nothing };
-  }
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw statusError(response, file.url);
-  }
-  const { head, whole } = await readHead(file, response, headLimit);
-  file.length = declaredLength(response) ?? (whole ? head.length : undefined);
-  return { ranged: false, head, headIsWhole: whole };
+  /**
+   * Lets go of the probe's answer from a server without ranges, if no `stream` has taken it on:
+   * until then its connection stays open (and holds the process up). Call it once the source is
+   * no longer read; reading after it still works, with requests of its own. Calling it again, or
+   * for a server with ranges, does nothing.
+   */
+  release(): void;
 }
 
 /** A stream of bytes already in memory. */
@@ -138,14 +74,21 @@ const bufferStream = (bytes: Buffer) => Readable.from(bytes.length ? [bytes] : [
  */
 export async function openHttpSource(url: string, config: HttpSourceConfig = {}, signal: AbortSignal = new AbortController().signal): Promise<HttpSource> {
   const file = remoteFile(url, config);
-  const { ranged, head, headIsWhole } = await retrying(
+  const { ranged, head, headIsWhole, answer } = await retrying(
     () => {
       signal.throwIfAborted();
-      return probe(file, signal);
+      return probeRemoteFile(file, signal);
     },
     httpRetryBudget(file.settings),
     signal,
   );
+  // The probe's answer, until a stream takes it on or the source lets go of it.
+  let unread = answer;
+  const takeUnread = () => {
+    const taken = unread;
+    unread = undefined;
+    return taken;
+  };
   return {
     ranged,
     length: file.length,
@@ -162,7 +105,12 @@ export async function openHttpSource(url: string, config: HttpSourceConfig = {},
       if (!ranged && (end <= head.length || headIsWhole)) return abortable(bufferStream(head.subarray(offset, end)), signal);
       // Destroying the body aborts its request and any wait for a retry (see resumableBody).
       if (ranged) return abortable(rangedBody(file, offset, end), signal);
-      return abortable(wholeBody(file, offset, Number.isFinite(end) ? end : undefined), signal);
+      const taken = takeUnread();
+      const first = taken && { ...taken, skip: offset, end: file.length };
+      return abortable(wholeBody(file, offset, Number.isFinite(end) ? end : undefined, first), signal);
+    },
+    release() {
+      takeUnread()?.body.cancel().catch(() => {});
     },
   };
 }

@@ -56,6 +56,10 @@ function stoppingOnFailure(archive: Archive, source: HttpSource, remote: RemoteO
   return {
     ...archive,
     remote,
+    async close() {
+      source.release();
+      await archive.close?.();
+    },
     entries: (config) =>
       new Observable<Entry>((subscriber) => {
         // Out of reach is not unreadable: the run stops to be resumed, and says so.
@@ -109,8 +113,10 @@ async function openDownloaded(
  * Opens an archive at an `http(s)` address, telling its format from its first bytes. A zip is
  * read in place through byte ranges (central directory, then each entry's own range), or, from a
  * server without ranges, downloaded into `downloads` first and deleted by `close()`. A tar or
- * tar.gz is read straight through: one ranged GET, or the plain body. See `openHttpSource` for
- * retries, redirects and changed files.
+ * tar.gz is read straight through: one ranged GET, or the plain body. From a server without
+ * ranges, the probe's own answer is read on rather than asked again (for a download as for a
+ * tar), so the archive travels the wire once; `close()` lets go of it if no read took it on. See
+ * `openHttpSource` for retries, redirects and changed files.
  *
  * @param url The address (it may hold a token in its query string: it is never shown).
  * @param name The archive as it may be shown (the address redacted).
@@ -129,9 +135,15 @@ export async function openRemoteArchive(url: string, name: string, options: Remo
       return source.bytesFetched;
     },
   };
-  const format = await opening(name, source, () => formatOfSource(source, signal));
-  if (!format) throw new ArchiveError(name, notAnArchive);
-  // Zip, 7z and RAR are read out of order (7-Zip seeks even in a RAR): without ranges, a copy is needed.
-  if ((format === 'zip' || format === '7z' || format === 'rar') && !source.ranged) return openDownloaded(source, name, format, remote, options);
-  return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format, signal, options.password)), source, remote);
+  try {
+    const format = await opening(name, source, () => formatOfSource(source, signal));
+    if (!format) throw new ArchiveError(name, notAnArchive);
+    // Zip, 7z and RAR are read out of order (7-Zip seeks even in a RAR): without ranges, a copy is needed.
+    if ((format === 'zip' || format === '7z' || format === 'rar') && !source.ranged) return await openDownloaded(source, name, format, remote, options);
+    return stoppingOnFailure(await opening(name, source, () => openSourceArchive(source, name, format, signal, options.password)), source, remote);
+  } catch (error) {
+    // The probe's answer, kept open for a read from the start that will not come.
+    source.release();
+    throw error;
+  }
 }

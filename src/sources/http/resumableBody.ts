@@ -13,6 +13,11 @@ export interface BodyAnswer {
   readonly skip: number;
   /** The file offset just past this answer's last byte, when the answer tells it. */
   readonly end: number | undefined;
+  /**
+   * Leading bytes of `body` that were received and counted in `bytesFetched` before (the probe's
+   * head, given again from memory), so they are not counted twice. Default: 0.
+   */
+  readonly counted?: number | undefined;
 }
 
 /** What {@link resumableBody} reads, and how it asks for it. */
@@ -27,6 +32,11 @@ export interface ResumableBodyConfig {
    * (retryable or not) when the answer is not usable.
    */
   connect(position: number, signal: AbortSignal): Promise<BodyAnswer>;
+  /**
+   * An answer already open for the bytes from `start` (the probe's, read on), read before any
+   * request is made; a connection that then drops is asked again through `connect`. Default: none.
+   */
+  readonly first?: BodyAnswer | undefined;
 }
 
 /** A web stream with nothing in it, for answers without a body. */
@@ -55,8 +65,15 @@ export function resumableBody(config: ResumableBodyConfig): Readable {
   const lifetime = new AbortController();
   let position = config.start;
   let end = config.end;
-  let answer: { reader: ReadableStreamDefaultReader<Uint8Array>; skip: number; end: number | undefined } | undefined;
+  let answer: { reader: ReadableStreamDefaultReader<Uint8Array>; skip: number; end: number | undefined; counted: number } | undefined;
   let request: AbortController | undefined;
+
+  function adopt(opened: BodyAnswer): void {
+    answer = { reader: opened.body.getReader(), skip: opened.skip, end: opened.end, counted: opened.counted ?? 0 };
+    end ??= opened.end;
+  }
+  // Taken at once, so that a stream destroyed before its first read still cancels it.
+  if (config.first) adopt(config.first);
 
   const broken = (cause: unknown) =>
     new HttpSourceError(`the connection to ${redactUrl(file.url)} broke at byte ${position} (${describeError(cause)})`, { retryable: true, cause });
@@ -71,8 +88,7 @@ export function resumableBody(config: ResumableBodyConfig): Readable {
       budget,
       lifetime.signal,
     );
-    answer = { reader: opened.body.getReader(), skip: opened.skip, end: opened.end };
-    end ??= opened.end;
+    adopt(opened);
   }
 
   async function nextChunk(): Promise<Buffer | null> {
@@ -105,7 +121,9 @@ export function resumableBody(config: ResumableBodyConfig): Readable {
         await budget.failed(broken(new Error('the server closed it early')), lifetime.signal);
         continue;
       }
-      file.bytesFetched += result.value.byteLength;
+      const recounted = Math.min(answer.counted, result.value.byteLength);
+      answer.counted -= recounted;
+      file.bytesFetched += result.value.byteLength - recounted;
       let chunk = Buffer.from(result.value.buffer, result.value.byteOffset, result.value.byteLength);
       if (answer.skip > 0) {
         const dropped = Math.min(answer.skip, chunk.length);

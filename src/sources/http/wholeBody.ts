@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { RemoteFileChangedError, statusError } from './httpSourceError.js';
 import type { RemoteFile } from './remoteFile.js';
-import { bodyOf, resumableBody } from './resumableBody.js';
+import { type BodyAnswer, bodyOf, resumableBody } from './resumableBody.js';
 import { conditionalHeaders, isOtherVersion, validatorsOf } from './validators.js';
 
 /**
@@ -23,15 +23,20 @@ export function declaredLength(response: Response): number | undefined {
  * validators if nothing did before; every later answer must match them (`If-Match` is sent when
  * the ETag is strong), else it is a {@link RemoteFileChangedError}.
  *
+ * An answer already open for the whole file (the probe's, see `probeRemoteFile`) may be passed as
+ * `first`: it is read before any request is made, and only a connection that drops is asked again.
+ *
  * @param file The file.
  * @param start The first byte wanted. Default: 0.
  * @param end The offset just past the last byte wanted. Default: the end of the file.
+ * @param first An open answer for the file from its first byte, its `skip` being `start`. Default: none.
  */
-export function wholeBody(file: RemoteFile, start = 0, end?: number): Readable {
+export function wholeBody(file: RemoteFile, start = 0, end?: number, first?: BodyAnswer): Readable {
   return resumableBody({
     file,
     start,
     end,
+    first,
     async connect(position, signal) {
       const response = await file.get(conditionalHeaders(file.validators, false), signal);
       if (response.status !== 200) {
