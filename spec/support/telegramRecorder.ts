@@ -281,6 +281,9 @@ export class TelegramRecorder {
   private answer(request: Api.AnyRequest): unknown {
     const { server } = this;
     if (request instanceof Api.upload.SaveFilePart || request instanceof Api.upload.SaveBigFilePart) {
+      // https://core.telegram.org/api/files: parts of at most 512 KiB, every part of a big file but
+      // the last a multiple of 1 KiB, and a big file's parts each naming file_total_parts. Parts
+      // may come in any order and in parallel ("parallel upload"), so none is refused for that.
       const id = request.fileId.toString();
       if (request.bytes.length > 512 * 1024 || (request.bytes.length % 1024 !== 0 && request instanceof Api.upload.SaveBigFilePart && request.filePart < request.fileTotalParts - 1)) {
         throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'FILE_PART_SIZE_INVALID' }), request);
@@ -322,6 +325,8 @@ export class TelegramRecorder {
       return this.updates([message]);
     }
     if (request instanceof Api.messages.SendMultiMedia) {
+      // https://core.telegram.org/method/messages.sendMultiMedia: an album of 2 to 10 media
+      // (MULTI_MEDIA_TOO_LONG), photos and videos together or documents alone (MEDIA_INVALID).
       if (request.multiMedia.length < 2 || request.multiMedia.length > 10) {
         throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'MULTI_MEDIA_TOO_LONG' }), request);
       }
@@ -471,7 +476,12 @@ export class TelegramRecorder {
     return undefined;
   }
 
-  /** Checks an uploaded file's parts as Telegram does, and returns the SHA-256 and size of what it holds. */
+  /**
+   * Checks an uploaded file's parts as Telegram does (https://core.telegram.org/api/files: a file
+   * over 10 MB is an `inputFileBig` of parts saved with `upload.saveBigFilePart`, and every one of
+   * its `parts` must have arrived, else `FILE_PART_X_MISSING`), and returns the SHA-256 and size of
+   * what it holds.
+   */
   private uploaded(file: Api.TypeInputFile, request: Api.AnyRequest): { sha256: string; size: number } {
     if (!(file instanceof Api.InputFile || file instanceof Api.InputFileBig)) {
       throw errors.RPCMessageToError(new Api.RpcError({ errorCode: 400, errorMessage: 'FILE_PARTS_INVALID' }), request);
