@@ -67,15 +67,25 @@ interface InLine {
   preparation?: AbortController;
 }
 
-/** One attempt: the sink's answer, with the attempt aborted if the subscriber leaves early. */
-function send(sink: Sink, album: Album, context: DeliveryContext | undefined): Observable<Receipt> {
+/**
+ * One attempt: the sink's answer, with the attempt aborted if the subscriber leaves early.
+ * `called` runs right after the sink's `deliver` is called.
+ */
+function send(sink: Sink, album: Album, context: DeliveryContext | undefined, called: () => void): Observable<Receipt> {
   return defer(() => {
     const aborter = new AbortController();
-    return from(sink.deliver(album, aborter.signal, context)).pipe(
+    const answer = sink.deliver(album, aborter.signal, context);
+    called();
+    return from(answer).pipe(
       take(1),
       finalize(() => aborter.abort()),
     );
   });
+}
+
+/** Whether an error is only the end of work that `signal` called off. */
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted && (error === signal.reason || (error instanceof Error && error.name === 'AbortError'));
 }
 
 /** Deletes an album's temp files; the ones a sink moved away are already gone. */
@@ -109,10 +119,10 @@ function removeFiles(album: Album): Promise<unknown> {
  * source:  -A----------------|
  * result:  -- 10ms (D)-------|      D = delivered
  *
- * ahead 1, the sink takes 3 frames an album, P = prepare(B) called
+ * ahead 1, the sink takes 5 frames an album, P = prepare(B) called
  * source:  -AB----------|
  * prepare: --P
- * result:  -a--(Db)E----|           a, b = delivering A, B; D, E = delivered A, B
+ * result:  -a----(Db)-E-|           a, b = delivering A, B; D, E = delivered A, B
  * ```
  *
  * ## Examples
@@ -148,11 +158,11 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
   }
   if (ahead !== 0 && ahead !== 1) throw new TypeError(`Expected \`ahead\` to be 0 or 1, got \`${String(ahead)}\` (${typeof ahead})`);
 
-  const deliverAlbum = (album: Album, done: () => void): Observable<Step> => {
+  const deliverAlbum = (album: Album, started: () => void, done: () => void): Observable<Step> => {
     let made = 0;
     return defer(() => {
       made++;
-      return send(sink, album, context);
+      return send(sink, album, context, started);
     }).pipe(
       retry({
         count: attempts - 1,
@@ -191,7 +201,7 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
         next.preparation = preparation;
         // The executor calls prepare at once, and turns a synchronous throw into a rejection too.
         new Promise<void>((resolve) => resolve(sink.prepare!(next.album, preparation.signal, context))).catch((error: unknown) => {
-          if (!preparation.signal.aborted) onPrepareError(next.album, error);
+          if (!isAbort(error, preparation.signal)) onPrepareError(next.album, error);
         });
       };
 
@@ -209,11 +219,12 @@ export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
       };
 
       // concatMap calls this when the step's turn comes: for an album, when its delivery starts.
+      // The album behind it is prepared only once the sink has been called for this one, so that
+      // this one's work is asked for first.
       const handle = (step: Step): Observable<Step> => {
         if (step.kind !== 'album') return of(step);
-        prepareNext();
         const announced: Observable<Step> = ahead === 1 ? of({ kind: 'delivering', album: step.album }) : EMPTY;
-        return concat(announced, deliverAlbum(step.album, done));
+        return concat(announced, deliverAlbum(step.album, prepareNext, done));
       };
 
       return source.pipe(

@@ -2,6 +2,7 @@ import { from, type Observable, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deliver } from '../../operators/deliver.js';
+import { AlbumsOnDisk } from '../../src/albumsOnDisk.js';
 import { SinkError } from '../../src/errors.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import type { Album, Receipt, Step } from '../../src/step.js';
@@ -189,6 +190,162 @@ describe('deliver operator', () => {
     const sink: Sink = { name: 'sync', deliver: () => of(receipt) };
     from(albums()).pipe(deliver({ sink, discard: noDiscard }), take(2)).subscribe();
     expect(pulled).toBe(2);
+  });
+
+  describe('with an album ahead', () => {
+    /** A sink whose deliveries take `frames`, and whose calls (and aborts of preparations) are logged with the frame they came at. */
+    function recordingSink(frames: number, prepare: (album: Album) => Promise<void> = () => new Promise<void>(() => {})) {
+      const log: string[] = [];
+      const signals = new Map<string, AbortSignal>();
+      const sink: Sink = {
+        name: 'recording',
+        deliver(album) {
+          log.push(`${testScheduler.now()} deliver ${album.id}`);
+          return testScheduler.createColdObservable(`${'-'.repeat(frames)}(r|)`, { r: receipt });
+        },
+        prepare(album, signal) {
+          log.push(`${testScheduler.now()} prepare ${album.id}`);
+          signals.set(album.id, signal);
+          signal.addEventListener('abort', () => log.push(`${testScheduler.now()} abort ${album.id}`));
+          return prepare(album);
+        },
+      };
+      return { sink, log, signals };
+    }
+
+    it('announces each delivery as it starts, prepares the album next in line at once, and delivers it only after the one before', () => {
+      testScheduler.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+        const first = albumOf('A', 1, 2);
+        const second = albumOf('B', 3, 4);
+        const { sink, log } = recordingSink(5);
+        const source = cold('-AB----------|', { A: { kind: 'album', album: first }, B: { kind: 'album', album: second } } satisfies Record<string, Step>);
+        const subs = '       ^------------!';
+        const expected = '   -a----(Db)-E-|';
+        expectObservable(source.pipe(deliver({ sink, ahead: 1, discard: noDiscard, scheduler: testScheduler }))).toBe(expected, {
+          a: { kind: 'delivering', album: first },
+          D: { kind: 'delivered', album: first, receipt },
+          b: { kind: 'delivering', album: second },
+          E: { kind: 'delivered', album: second, receipt },
+        } satisfies Record<string, Step>);
+        expectSubscriptions(source.subscriptions).toBe(subs);
+        flush();
+        // B is prepared the moment it arrives, while A is being delivered; its preparation is
+        // called off once B itself is done with.
+        expect(log).toEqual(['1 deliver A', '2 prepare B', '6 deliver B', '11 abort B']);
+      });
+    });
+
+    it('lets other steps wait their turn behind the album being delivered', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const album = albumOf('A', 1);
+        const skipped: Step = { kind: 'skipped', entry: testEntry(2, 'd/'), reason: 'directory', detail: 'a directory' };
+        const { sink } = recordingSink(3);
+        const source = cold('As-|', { A: { kind: 'album', album }, s: skipped } satisfies Record<string, Step>);
+        expectObservable(source.pipe(deliver({ sink, ahead: 1, discard: noDiscard, scheduler: testScheduler }))).toBe('a--(Ds|)', {
+          a: { kind: 'delivering', album },
+          D: { kind: 'delivered', album, receipt },
+          s: skipped,
+        } satisfies Record<string, Step>);
+      });
+    });
+
+    it('prepares an album that becomes next in line when the delivery before it starts', () => {
+      testScheduler.run(({ cold, expectObservable, flush }) => {
+        const [a, b, c] = ['A', 'B', 'C'].map((id, i) => albumOf(id, i));
+        const { sink, log } = recordingSink(2);
+        const source = cold('(ABC|)', { A: { kind: 'album', album: a! }, B: { kind: 'album', album: b! }, C: { kind: 'album', album: c! } } satisfies Record<string, Step>);
+        expectObservable(source.pipe(deliver({ sink, discard: noDiscard, scheduler: testScheduler }))).toBe('--D-E-(F|)', {
+          D: { kind: 'delivered', album: a!, receipt },
+          E: { kind: 'delivered', album: b!, receipt },
+          F: { kind: 'delivered', album: c!, receipt },
+        } satisfies Record<string, Step>);
+        flush();
+        expect(log).toEqual(['0 deliver A', '0 prepare B', '2 deliver B', '2 prepare C', '4 abort B', '4 deliver C', '6 abort C']);
+      });
+    });
+
+    it('delivers an album whose preparation failed, and tells of the failure without stopping', async () => {
+      const first = albumOf('A', 1);
+      const second = albumOf('B', 2);
+      const failures: string[] = [];
+      const { sink, log } = recordingSink(4, () => Promise.reject(new Error('upload refused')));
+      const onPrepareError = (album: Album, error: unknown) => failures.push(`${album.id}: ${(error as Error).message}`);
+      testScheduler.run(({ cold, expectObservable, flush }) => {
+        const source = cold('AB-|', { A: { kind: 'album', album: first }, B: { kind: 'album', album: second } } satisfies Record<string, Step>);
+        const result = source.pipe(deliver({ sink, ahead: 1, discard: noDiscard, scheduler: testScheduler, onPrepareError }));
+        expectObservable(result).toBe('a---(Db)(E|)', {
+          a: { kind: 'delivering', album: first },
+          D: { kind: 'delivered', album: first, receipt },
+          b: { kind: 'delivering', album: second },
+          E: { kind: 'delivered', album: second, receipt },
+        } satisfies Record<string, Step>);
+        flush();
+        expect(log).toEqual(['0 deliver A', '1 prepare B', '4 deliver B', '8 abort B']);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(failures).toEqual(['B: upload refused']);
+    });
+
+    it('tells of a preparation that throws at once, and of none that is aborted', async () => {
+      const failures: unknown[] = [];
+      let release!: (receipt: Receipt) => void;
+      const sink: Sink = {
+        name: 'throwing',
+        deliver: () => new Promise<Receipt>((resolve) => (release = resolve)),
+        prepare(album, signal) {
+          if (album.id === 'B') throw new TypeError('not a function');
+          return new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+        },
+      };
+      const albums = ['A', 'B', 'C'].map((id, i): Step => ({ kind: 'album', album: albumOf(id, i) }));
+      const subscription = from(albums).pipe(deliver({ sink, discard: noDiscard, onPrepareError: (_, error) => failures.push(error) })).subscribe();
+      release(receipt);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      // B threw when prepared; C, prepared as B's delivery started, is aborted by the unsubscription.
+      subscription.unsubscribe();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(failures).toEqual([new TypeError('not a function')]);
+    });
+
+    it('aborts every preparation when unsubscribed', () => {
+      testScheduler.run(({ cold, expectObservable, flush }) => {
+        const { sink, log, signals } = recordingSink(10);
+        const first = albumOf('A', 1);
+        const source = cold('AB', { A: { kind: 'album', album: first }, B: { kind: 'album', album: albumOf('B', 2) } } satisfies Record<string, Step>);
+        expectObservable(source.pipe(deliver({ sink, ahead: 1, discard: noDiscard, scheduler: testScheduler })), '---!').toBe('a--', {
+          a: { kind: 'delivering', album: first },
+        } satisfies Record<string, Step>);
+        flush();
+        expect(log).toEqual(['0 deliver A', '1 prepare B', '3 abort B']);
+        expect(signals.get('B')?.aborted).toBe(true);
+      });
+    });
+
+    it('counts the albums on disk from their arrival until their files are deleted', () => {
+      testScheduler.run(({ cold, expectObservable, flush }) => {
+        const onDisk = new AlbumsOnDisk();
+        const { sink } = recordingSink(3);
+        const held: string[] = [];
+        const [first, second] = [albumOf('A', 1), albumOf('B', 2)];
+        const source = cold('AB-----|', { A: { kind: 'album', album: first }, B: { kind: 'album', album: second } } satisfies Record<string, Step>);
+        const discard = () => {
+          held.push(`${testScheduler.now()}: ${onDisk.held} held, ${onDisk.removed} removed`);
+          return of(null);
+        };
+        expectObservable(source.pipe(deliver({ sink, discard, onDisk, scheduler: testScheduler }))).toBe('---D--E|', {
+          D: { kind: 'delivered', album: first, receipt },
+          E: { kind: 'delivered', album: second, receipt },
+        } satisfies Record<string, Step>);
+        flush();
+        expect(held).toEqual(['3: 2 held, 0 removed', '6: 1 held, 1 removed']);
+        expect([onDisk.held, onDisk.removed]).toEqual([0, 2]);
+      });
+    });
+  });
+
+  it('refuses an ahead other than 0 or 1, naming the value', () => {
+    const sink: Sink = { name: 'x', deliver: () => of(receipt) };
+    expect(() => deliver({ sink, ahead: 2 as 1 })).toThrow('Expected `ahead` to be 0 or 1, got `2` (number)');
   });
 
   it('refuses fewer than one attempt, naming the value', () => {

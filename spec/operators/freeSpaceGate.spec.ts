@@ -2,6 +2,7 @@ import { from, of, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freeSpaceGate } from '../../operators/freeSpaceGate.js';
+import { AlbumsOnDisk } from '../../src/albumsOnDisk.js';
 import type { DiskSpace } from '../../src/freeSpace.js';
 import { checkDiskSpaceProbe } from '../../src/freeSpace.js';
 import { type SpaceLedger, spaceLedger } from '../../src/spaceLedger.js';
@@ -293,6 +294,82 @@ describe('freeSpaceGate operator, sharing a space ledger', () => {
       expectObservable(second.pipe(freeSpaceGate({ folder: '/b', probe: probeB.probe, ledger, scheduler: testScheduler }))).toBe('b---d---', entries);
       testScheduler.flush();
       expect([probeA.calls.length, probeB.calls.length]).toEqual([2, 1]);
+    });
+  });
+});
+
+describe('freeSpaceGate operator, with the albums on their way to the sink', () => {
+  let testScheduler: TestScheduler;
+  const entry = testEntry(0, 'a.jpg', { size: 500 });
+  const low = { free: 2 * GB, size: 100 * GB };
+  const high = { free: 4 * GB, size: 100 * GB };
+  const values = {
+    a: entryStep(entry),
+    p: { kind: 'paused', free: 2 * GB, needed: 3 * GB + 500, entry },
+    r: { kind: 'resumed', free: 4 * GB, entry },
+  } satisfies Record<string, Step>;
+
+  beforeEach(() => {
+    testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  /** Albums on disk, the first `held` of them removed at the frames of `removals` (an `x` each). */
+  function albumsOnDisk(held: number, removals: string, hot: (marbles: string) => { subscribe(next: () => void): unknown }) {
+    const onDisk = new AlbumsOnDisk();
+    for (let i = 0; i < held; i++) onDisk.add();
+    hot(removals).subscribe(() => onDisk.remove());
+    return onDisk;
+  }
+
+  it('waits without pausing while an album is on its way, and checks again the moment its files are deleted', () => {
+    testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const onDisk = albumsOnDisk(1, '-----x', hot);
+      const { probe, calls } = probeAnswering(low, high);
+      const source = cold('-a-|', values);
+      const subs = '       ^--!';
+      expectObservable(source.pipe(freeSpaceGate({ folder: '/tmp', probe, onDisk, scheduler: testScheduler }))).toBe('-----(a|)', values);
+      expectSubscriptions(source.subscriptions).toBe(subs);
+      testScheduler.flush();
+      expect(calls).toHaveLength(2);
+    });
+  });
+
+  it('pauses when the album on its way is done with and there is still no room, re-checking every 30 s from then', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const onDisk = albumsOnDisk(1, '-----x', hot);
+      const { probe } = probeAnswering(low, low, high);
+      const source = cold('-a-|', values);
+      expectObservable(source.pipe(freeSpaceGate({ folder: '/tmp', probe, onDisk, scheduler: testScheduler }))).toBe('-----p 29999ms (ra|)', values);
+    });
+  });
+
+  it('when paused, checks again as soon as an album sent off behind the pause is done with, not 30 s later', () => {
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const onDisk = albumsOnDisk(0, '----------x', hot);
+      // The albums operator sends the waiting files off behind the `paused` step: deliver counts them.
+      hot('--x').subscribe(() => onDisk.add());
+      const { probe } = probeAnswering(low, high);
+      const source = cold('-a-|', values);
+      expectObservable(source.pipe(freeSpaceGate({ folder: '/tmp', probe, onDisk, scheduler: testScheduler }))).toBe('-p--------(ra|)', values);
+    });
+  });
+
+  it('does not miss an album done with between its check and its wait', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const onDisk = new AlbumsOnDisk();
+      onDisk.add();
+      onDisk.add();
+      let calls = 0;
+      // The first probe's answer comes after one of the two albums is done with.
+      const probe = () => {
+        calls++;
+        if (calls === 1) onDisk.remove();
+        return of(calls === 1 ? low : high);
+      };
+      const source = cold('-a-|', values);
+      expectObservable(source.pipe(freeSpaceGate({ folder: '/tmp', probe, probeTtl: 0, onDisk, scheduler: testScheduler }))).toBe('-a-|', values);
+      testScheduler.flush();
+      expect(calls).toBe(2);
     });
   });
 });

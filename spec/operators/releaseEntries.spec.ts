@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { releaseEntries } from '../../operators/releaseEntries.js';
 import type { Album, Step } from '../../src/step.js';
-import { entryStep, materialisedStep, testEntry } from '../support/steps.js';
+import { entryStep, materialisedStep, type TestEntry, testEntry } from '../support/steps.js';
 
 describe('releaseEntries operator', () => {
   let testScheduler: TestScheduler;
@@ -38,6 +38,35 @@ describe('releaseEntries operator', () => {
       expectSubscriptions(source.subscriptions).toBe(subs);
       flush();
       expect(releasedAt).toEqual({ 'dir/': [1], file2: [9], file3: [9], 'doc.pdf': [9] });
+    });
+  });
+
+  it('releases an album\'s entries as its delivery starts, when deliver runs an album ahead', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+      const first = materialisedStep(2, 'photo').file;
+      const trigger = testEntry(3, 'next.jpg');
+      const album: Album = { id: 'a', group: 'visual', files: [first], trigger };
+      const values: Record<string, Step> = {
+        g: { kind: 'delivering', album },
+        c: { kind: 'checkpoint', nextIndex: 3 },
+        d: { kind: 'delivered', album, receipt: { items: ['x'] } },
+      };
+      const releasedAt: Record<string, number[]> = {};
+      for (const entry of [first.entry, trigger]) {
+        const release = entry.release.bind(entry);
+        entry.release = () => {
+          (releasedAt[entry.name] ??= []).push(testScheduler.now());
+          release();
+        };
+      }
+      const source = cold('-g-----c-d-|', values);
+      const subs = '       ^----------!';
+      expectObservable(source.pipe(releaseEntries())).toBe('-g-----c-d-|', values);
+      expectSubscriptions(source.subscriptions).toBe(subs);
+      flush();
+      // Released as the delivery starts; the outcome releases them again, which does nothing.
+      expect(releasedAt).toEqual({ file2: [1, 9], 'next.jpg': [1, 9] });
+      expect([(first.entry as TestEntry).releases, (trigger as TestEntry).releases]).toEqual([2, 2]);
     });
   });
 

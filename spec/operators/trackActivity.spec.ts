@@ -41,6 +41,20 @@ describe('trackActivity operator', () => {
     });
   });
 
+  it('puts the run at delivering an album when deliver announces that an album\'s delivery starts', () => {
+    testScheduler.run(({ cold, expectObservable, flush }) => {
+      const activity = new RunActivity(() => testScheduler.now());
+      const album = { id: 'x', group: 'visual' as const, files: [materialisedStep(4, 'photo').file] };
+      const values = { g: { kind: 'delivering', album } satisfies Step, c: { kind: 'checkpoint', nextIndex: 4 } satisfies Step };
+      const watched = cold('-c-g-|', values).pipe(trackActivity(activity));
+      const seen: string[] = [];
+      watched.subscribe(() => seen.push(`${testScheduler.now()} ${activity.where}`));
+      expectObservable(watched).toBe('-c-g-|', values);
+      flush();
+      expect(seen).toEqual(['1 reading the archive', '3 delivering an album (file4)']);
+    });
+  });
+
   it('puts the run at a deliberate wait while the free-space gate or /pause holds it, which is never idle', () => {
     testScheduler.run(({ cold, expectObservable, flush }) => {
       const activity = new RunActivity(() => testScheduler.now());
