@@ -23,7 +23,8 @@ export interface HttpCase {
 /**
  * The runs, in order: each archive from the local file (the baseline each remote run is compared
  * with), then from the loopback server with ranges, then from one without (a zip is then
- * downloaded into `<state>/downloads` first; a tar.gz is streamed the same either way).
+ * downloaded into `<state>/downloads` first; a tar.gz is streamed the same either way). Without
+ * ranges, the probe's answer is read on, so either archive should cost one request and its size.
  */
 export const httpCases: readonly HttpCase[] = [
   { name: 'file-zip', archive: 'zip', source: 'file' },
