@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../crc32.js';
 import { type RandomAccessSource, readBytes } from './randomAccess.js';
 import { type WinZipAesField, winZipAesField } from './zipAes.js';
 
