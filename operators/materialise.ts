@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { concatMap, type MonoTypeOperatorFunction, Observable, of } from 'rxjs';
 import type { Entry } from '../src/entry.js';
 import { describeError, EntryError, TruncatedError, UnreachableError } from '../src/errors.js';
 import { refineMediaType } from '../src/mediaType.js';
 import type { ReadFailReason, SkipReason } from '../src/reasons.js';
 import type { Settled } from '../src/settled.js';
+import { crc32 } from '../src/crc32.js';
 import type { Step, TempFile } from '../src/step.js';
 
 /** Options of {@link materialise}. */
@@ -64,17 +64,26 @@ function refusal(entry: Entry, config: Settled<Omit<MaterialiseConfig, 'tempName
   return undefined;
 }
 
+/** Writes all of `chunk` at the file's position (a write may take fewer bytes than it is given). */
+async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at, chunk.length - at)).bytesWritten;
+}
+
 /**
  * Streams an entry's bytes into a temp file, checking them as they pass: never more bytes than
  * declared (which also stops a bomb whose headers lie), then exactly the declared size and, for
  * zip, the declared CRC-32. Returns the refined media type from the first bytes.
+ *
+ * Each chunk is written out and checked before the next is asked for, and nothing keeps it (the
+ * first bytes are copied): so the source may lend its chunks (`reuseChunks`), and reads into the
+ * same memory again. The CRC-32 of a chunk is computed while the chunk is being written.
  */
 async function write(entry: Entry, path: string, signal: AbortSignal, onWrite?: (bytes: number) => void): Promise<TempFile> {
   let written = 0;
   let crc = 0;
   let head: Uint8Array | undefined;
   const fail = (reason: ReadFailReason, detail: string) => new EntryError(entry.archive, entry.name, reason, detail);
-  const bytes = entry.open();
+  const bytes = entry.open({ reuseChunks: true });
   // Unsubscribing stops a read that waits (a stalled download) as well as the loop below.
   const stop = () => bytes.destroy(signal.reason as Error);
   signal.addEventListener('abort', stop, { once: true });
@@ -85,8 +94,9 @@ async function write(entry: Entry, path: string, signal: AbortSignal, onWrite?: 
       written += chunk.length;
       if (written > entry.size) throw fail('size-mismatch', `more than the ${entry.size} bytes its header declares`);
       head ??= Buffer.from(chunk.subarray(0, 16));
+      const writing = writeAll(file, chunk);
       if (entry.crc32 !== undefined) crc = crc32(chunk, crc);
-      for (let at = 0; at < chunk.length; ) at += (await file.write(chunk, at, chunk.length - at)).bytesWritten;
+      await writing;
       onWrite?.(chunk.length);
     }
   } catch (error) {

@@ -29,6 +29,18 @@ export interface EntryBytes extends AsyncIterable<Uint8Array> {
   destroy(error?: Error): void;
 }
 
+/** How the caller of {@link Entry.open} uses the chunks, which lets a source read them more cheaply. */
+export interface OpenConfig {
+  /**
+   * The caller is done with each chunk before it asks for the next (it checks it and writes it
+   * out, and keeps no reference), so the source may read the next chunk into the same memory: a
+   * local zip's stored entries are then read into two buffers taking turns, with no garbage for
+   * the collector however large the entry. Sources that cannot, ignore it. Default: false, every
+   * chunk is the caller's to keep.
+   */
+  readonly reuseChunks?: boolean | undefined;
+}
+
 /**
  * One entry of an archive, emitted by a source ({@link zipEntries}, {@link tarEntries}).
  *
@@ -73,7 +85,7 @@ export interface Entry {
    */
   readonly problem?: string;
   /** Opens the entry's bytes. Call at most once. */
-  open(): EntryBytes;
+  open(config?: OpenConfig): EntryBytes;
   /**
    * Hands the entry back to its source, which then reads the next one. Idempotent. If the bytes
    * were not read to the end, the source drains or closes them itself.

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { addAbortSignal, type Readable } from 'node:stream';
 
 /**
@@ -15,6 +15,23 @@ export interface RandomAccessSource {
    * retry and wait behind it: how an unsubscribed run stops reading at once.
    */
   stream(offset: number, length?: number, signal?: AbortSignal): Readable;
+  /**
+   * Opens the bytes for reads into the caller's own memory, where the source can do that cheaply
+   * (a local file): what {@link reusedChunks} reads through. Sources without it are streamed.
+   */
+  openReader?(): Promise<PositionedReader>;
+}
+
+/** Reads of a source into buffers the caller owns and may reuse, as `pread` does. */
+export interface PositionedReader {
+  /**
+   * Reads up to `length` bytes at `position` into the start of `buffer`.
+   *
+   * @return How many bytes were read: fewer than asked only at the end of the source, 0 past it.
+   */
+  read(buffer: Uint8Array, length: number, position: number): Promise<number>;
+  /** Lets go of the file; the reads under way finish first. */
+  close(): Promise<void>;
 }
 
 /**
@@ -38,8 +55,8 @@ export function boundTo(source: RandomAccessSource, signal: AbortSignal | undefi
 const readChunk = 256 * 1024;
 
 /**
- * A {@link RandomAccessSource} over a local file. Every `stream` opens its own descriptor, so an
- * abandoned entry never holds up the next one.
+ * A {@link RandomAccessSource} over a local file. Every `stream` and every reader opens its own
+ * descriptor, so an abandoned entry never holds up the next one.
  *
  * @param path The file.
  * @param onRead Called with the number of bytes each read returned (for counting what was read).
@@ -53,6 +70,17 @@ export function fileSource(path: string, onRead?: (bytes: number) => void): Rand
       const stream = abortable(createReadStream(path, { start: offset, end, highWaterMark: readChunk }), signal);
       if (onRead) stream.on('data', (chunk) => onRead(chunk.length));
       return stream;
+    },
+    async openReader() {
+      const file = await open(path, 'r');
+      return {
+        async read(buffer, length, position) {
+          const { bytesRead } = await file.read(buffer, 0, length, position);
+          onRead?.(bytesRead);
+          return bytesRead;
+        },
+        close: () => file.close(),
+      };
     },
   };
 }

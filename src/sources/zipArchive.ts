@@ -7,7 +7,7 @@ import { type CentralDirectoryScan, endSearchLength, scanCentralDirectory } from
 import type { Archive } from './archive.js';
 import { createLease } from './lease.js';
 import { failingOnMissingVolume, MissingVolumeError } from './missingVolume.js';
-import { boundTo, type RandomAccessSource } from './randomAccess.js';
+import { boundTo, type PositionedReader, type RandomAccessSource } from './randomAccess.js';
 import { zipDirectoryView, zipDirectoryViewTail } from './zipDirectoryView.js';
 import { zipEntryBytes } from './zipEntryBytes.js';
 import { placeCentralDirectory, readZipEnd, type ZipEnd } from './zipEndRecord.js';
@@ -34,6 +34,25 @@ interface OpenedDirectory {
  * that claims gigabytes cannot claim as much memory.
  */
 const heldDirectoryLimit = 64 * 1024 * 1024;
+
+/**
+ * One {@link PositionedReader} of `source` for all the entries of a reading, opened when the first
+ * asks for it (a local file's descriptor, rather than one per entry): `open` is `undefined` for a
+ * source that has none. `close` lets it go once the reads under way are over; it may be called
+ * again, and nothing opens it after.
+ */
+function sharedReader(source: RandomAccessSource): { open: (() => Promise<PositionedReader>) | undefined; close: () => Promise<void> } {
+  let opening: Promise<PositionedReader> | undefined;
+  let closed = false;
+  const openReader = source.openReader?.bind(source);
+  return {
+    open: openReader && (() => (closed ? Promise.reject(new Error('the entries are no longer read')) : (opening ??= openReader()))),
+    async close() {
+      closed = true;
+      await opening?.then((reader) => reader.close()).catch(() => {});
+    },
+  };
+}
 
 /** Why a zip that is one file cannot be read when it says it is a disk of a set: what to name instead. */
 function multiDisk(end: ZipEnd): string {
@@ -109,9 +128,10 @@ async function openDirectory(source: RandomAccessSource, archive: string, diskSt
  * Opens a zip archive through its central directory with `unzipper`. The directory is read (and
  * fingerprinted) here, once; a directory that cannot be read is an {@link ArchiveError}.
  *
- * The archive's entries come in central-directory order. Each entry's bytes are opened on their
+ * The archive's entries come in central-directory order. Each entry's bytes are read on their
  * own (one ranged read from its local header on), so an entry can be read without reading any
- * before it: resuming costs nothing. The next entry is emitted only after the current one is
+ * before it: resuming costs nothing. A local file is read through one descriptor for all its
+ * entries. The next entry is emitted only after the current one is
  * released, through the same {@link createLease} lease as the tar reader's. Names are decoded as
  * the zip says (UTF-8 flag, Info-ZIP Unicode Path extra field, else UTF-8 if valid, else CP437).
  * Problems of one entry (unsupported method, sizes missing, data past the end) travel with the
@@ -145,6 +165,7 @@ export async function openZip(source: RandomAccessSource, name: string, signal?:
         let stopped = false;
         let releaseCurrent = () => {};
         const opened = new Set<EntryBytes>();
+        const reader = sharedReader(source);
         (async () => {
           for (const [index, record] of directory.files.entries()) {
             if (stopped) return;
@@ -161,13 +182,15 @@ export async function openZip(source: RandomAccessSource, name: string, signal?:
             releaseCurrent = lease.release;
             subscriber.next({
               ...fields,
-              open() {
+              open(config) {
                 const bytes = failingOnMissingVolume(
                   zipEntryBytes(source, record, {
                     archive: name,
                     entry: fields.name,
                     password: fields.encrypted === 'password' ? password : undefined,
                     aes: scan.aesFields.get(index),
+                    reader: reader.open,
+                    reuseChunks: config?.reuseChunks,
                   }),
                   name,
                   fields.name,
@@ -181,12 +204,14 @@ export async function openZip(source: RandomAccessSource, name: string, signal?:
             for (const bytes of opened) bytes.destroy();
             opened.clear();
           }
+          await reader.close();
           subscriber.complete();
         })().catch((error: unknown) => subscriber.error(new ArchiveError(name, describeError(error), { cause: error })));
         return () => {
           stopped = true;
           for (const bytes of opened) bytes.destroy();
           releaseCurrent();
+          void reader.close();
         };
       }),
   };

@@ -1,9 +1,10 @@
 import { type Duplex, pipeline, type Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../crc32.js';
 import type { EntryBytes } from '../entry.js';
 import { describeError, EntryError, TruncatedError } from '../errors.js';
 import { CutShortError } from './decodedStream.js';
-import { type RandomAccessSource, readBytes } from './randomAccess.js';
+import { type PositionedReader, type RandomAccessSource, readBytes } from './randomAccess.js';
+import { reusedChunks } from './reusedChunks.js';
 import { aesHeaderSize, AuthenticationError, authenticationCodeSize, type WinZipAesField, winZipAesDecryption } from './zipAes.js';
 import type { ZipRecord } from './zipEntryRecord.js';
 import { encryptionHeaderSize, WrongPasswordError, zipDecryption } from './zipCrypto.js';
@@ -19,6 +20,25 @@ export interface ZipEntryBytesConfig {
   readonly password?: string | undefined;
   /** The entry's WinZip AES extra field: with a password, its data is decrypted with AES. */
   readonly aes?: WinZipAesField | undefined;
+  /**
+   * Reads of the archive into the caller's memory, opened once and shared by its entries (a local
+   * file's descriptor; see `openReader` of {@link RandomAccessSource}): the local header is read
+   * through it rather than a stream of its own, and so is stored, unencrypted data when
+   * `reuseChunks` is set. Closed by whoever opened it. Default: none, every read is a stream.
+   */
+  readonly reader?: (() => Promise<PositionedReader>) | undefined;
+  /**
+   * The caller keeps no chunk past the next (see `reuseChunks` of `Entry.open`): stored,
+   * unencrypted data is then read through `reader` into two reused buffers. Default: false.
+   */
+  readonly reuseChunks?: boolean | undefined;
+}
+
+/** The 30 bytes of a local file header at `at`, or fewer at the end of the archive. */
+async function localHeader(source: RandomAccessSource, at: number, reader: PositionedReader | undefined, signal: AbortSignal): Promise<Buffer> {
+  if (!reader) return readBytes(source, at, 30, signal);
+  const header = Buffer.alloc(30);
+  return header.subarray(0, await reader.read(header, 30, at));
 }
 
 /**
@@ -46,17 +66,24 @@ function readError(error: unknown, archive: string, entry: string): unknown {
  * reads it without checking its signature, so a record pointing anywhere else would deliver the
  * wrong bytes. Reading the data range directly, rather than through unzipper's entry stream, also
  * spares a copy of every chunk and reads with large buffers; the central directory still comes from
- * unzipper. A password whose header check fails is an {@link EntryError} `wrong-password`; AES data
+ * unzipper. Given a shared `reader` (a local file), the header is read through it, and stored,
+ * unencrypted data, for a caller that keeps no chunk (`reuseChunks`), is not streamed but read
+ * into two reused buffers (see {@link reusedChunks}).
+ * A password whose header check fails is an {@link EntryError} `wrong-password`; AES data
  * whose authentication code does not match, or AE-1 data whose CRC-32 does not, an
  * {@link EntryError} `corrupt`; data that ends early, a {@link TruncatedError}.
  *
  * @param source The archive's bytes.
  * @param record The entry's central-directory record, as unzipper parsed it.
- * @param config Names for messages, and the password if the entry is to be decrypted.
+ * @param config Names for messages, the password if the entry is to be decrypted, the shared
+ * reader, and whether chunks may be reused.
  * @return The entry's uncompressed bytes; `destroy` stops even a read still waiting on the header.
  */
-export function zipEntryBytes(source: RandomAccessSource, record: ZipRecord, { archive, entry, password, aes }: ZipEntryBytesConfig): EntryBytes {
+export function zipEntryBytes(source: RandomAccessSource, record: ZipRecord, config: ZipEntryBytesConfig): EntryBytes {
+  const { archive, entry, password, aes } = config;
   const method = record.compressionMethod === 99 && aes ? aes.method : record.compressionMethod;
+  // Stored, unencrypted bytes go to the caller as they are on disk: nothing between needs its own copy.
+  const lent = config.reuseChunks === true && method === 0 && password === undefined;
   let inner: Readable | undefined;
   // `destroy` cannot reach the generator while it awaits the local header (`return()` waits for
   // the next `yield`), and over HTTP that read may be waiting out a `Retry-After`: the abort
@@ -64,13 +91,23 @@ export function zipEntryBytes(source: RandomAccessSource, record: ZipRecord, { a
   const stopped = new AbortController();
   const chunks = (async function* () {
     const at = record.offsetToLocalFileHeader;
-    const header = await readBytes(source, at, 30, stopped.signal);
+    const reader = await config.reader?.();
+    const header = await localHeader(source, at, reader, stopped.signal);
     if (header.length < 30 || header.readUInt32LE(0) !== 0x04034b50) {
       const found = header.length < 4 ? 'the end of the archive' : `0x${header.readUInt32LE(0).toString(16)}`;
       throw new Error(`invalid local file header signature: found ${found} where the central directory points`);
     }
     // The local name and extra field may differ in length from the central directory's copies.
     const dataStart = at + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+    if (lent && reader) {
+      let read = 0;
+      for await (const chunk of reusedChunks(reader, dataStart, record.compressedSize, stopped.signal)) {
+        read += chunk.length;
+        yield chunk;
+      }
+      if (read < record.compressedSize) throw new TruncatedError('unexpected end of the archive');
+      return;
+    }
     const raw = source.stream(dataStart, record.compressedSize, stopped.signal);
     const stages: (Readable | Duplex)[] = [raw];
     if (password !== undefined && aes !== undefined) {
