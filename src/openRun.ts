@@ -160,7 +160,7 @@ export function openedRun(path: string, options: SendOptions): Observable<OpenRu
   });
 }
 
-/** Removes temp files that `write-file-atomic` left beside a manifest when a run died mid-write. */
+/** Removes temp files that `writeFileDurably` left beside a manifest when a run died mid-write. */
 async function removeStaleManifestTemps(manifestFile: string): Promise<void> {
   const folder = dirname(manifestFile);
   const prefix = `${basename(manifestFile)}.`;

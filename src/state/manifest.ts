@@ -305,8 +305,8 @@ export class Manifest {
   }
 
   /**
-   * Writes the manifest durably: to a temp file that is fsynced and renamed over the old one (by
-   * `write-file-atomic`), then the folder is fsynced so that the rename itself survives a power
+   * Writes the manifest durably (see {@link writeFileDurably}): to a temp file that is fsynced and
+   * renamed over the old one, then the folder is fsynced so that the rename itself survives a power
    * cut. Whenever the process dies, the file on disk is the old manifest or the new one, whole.
    */
   async save(): Promise<void> {
