@@ -24,13 +24,17 @@ const partialPrefix = '.partial-';
  * so that the temp file is still there if the album fails half way and is attempted again (the
  * `deliver` operator deletes temp files once the album is in place). File systems without links,
  * or another file system, get a copy.
+ *
+ * @return How the file got there.
  */
-async function place(from: string, to: string): Promise<void> {
+async function place(from: string, to: string): Promise<'linked' | 'copied'> {
   try {
     await link(from, to);
+    return 'linked';
   } catch (error) {
     if (!['EXDEV', 'EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     await copyFile(from, to);
+    return 'copied';
   }
 }
 
@@ -76,13 +80,17 @@ export async function dirSink(root: string): Promise<Sink> {
       await rm(partial, { recursive: true, force: true });
       await mkdir(partial);
       const taken = new Set<string>();
-      const items = [];
-      for (const file of album.files) {
-        signal.throwIfAborted();
-        const name = uniqueFileName(safeFileName(file.entry.name, `entry-${file.entry.index}`), taken);
-        await place(file.path, join(partial, name));
-        items.push({ entry: file.entry.name, file: name, type: file.media });
-      }
+      const items = album.files.map((file) => ({
+        entry: file.entry.name,
+        file: uniqueFileName(safeFileName(file.entry.name, `entry-${file.entry.index}`), taken),
+        type: file.media,
+      }));
+      signal.throwIfAborted();
+      const placeAt = (at: number) => place(album.files[at]!.path, join(partial, items[at]!.file));
+      // Links cost nothing, and the rest go at once once the first is one; copies (another file
+      // system) go one after another, as two copies at once would only make a disk seek.
+      if (items.length > 0 && (await placeAt(0)) === 'linked') await Promise.all(items.slice(1).map((_, at) => placeAt(at + 1)));
+      else for (let at = 1; at < items.length; at++) await placeAt(at);
       const json: AlbumJson = { id: album.id, archive: album.files[0]?.entry.archive ?? '', items };
       await writeFile(join(partial, 'album.json'), `${JSON.stringify(json, null, 1)}\n`);
       signal.throwIfAborted();
