@@ -4,13 +4,14 @@
  * archive, the peak RSS of uploading a 1 GiB entry to Telegram (through the test recorder), and
  * the same archives sent from a loopback HTTP server (with and without ranges), and the bot
  * delivering the zip after "/send" (through the recorder), and the camera roll as a non-solid and a
- * solid 7z beside 7-Zip (`--only 7z`; its archives take minutes to build, once). It prints
+ * solid 7z beside 7-Zip (`--only 7z`; its archives take minutes to build, once), and photos and
+ * videos over a simulated phone link to Telegram (`--only link`). It prints
  * numbers; it asserts nothing.
  * The report goes to stdout, progress to stderr.
  *
  * ```sh
  * npm run bench                                  # everything
- * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram, http, bot, 7z
+ * npm run bench -- --only resume                 # groups: extract, resume, resume-tgz, telegram, http, bot, 7z, link
  * npm run bench -- --only unzip,unspool-zip      # or single runs by name
  * npm run bench -- --repeat 1                    # one run of each (default 3, medians shown; bot: 1)
  * npm run bench -- --rebuild                     # rebuild the cached fixtures first
@@ -28,10 +29,11 @@ import { runHttp } from './httpSend.js';
 import { loadLine, machine, megabytes } from './report.js';
 import { resumeReport, runResume } from './resume.js';
 import { runSevenZipBench } from './sevenZip.js';
+import { runLinkUpload } from './linkUpload.js';
 import { runTelegramUpload } from './telegramUpload.js';
 
 const usage = `usage: npm run bench -- [--only <names>] [--repeat <n>] [--rebuild]
-  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, http, bot, 7z, or a run (${competitors.map((each) => each.name).join(', ')})
+  --only <names>  comma-separated, repeatable: extract, resume, resume-tgz, telegram, http, bot, 7z, link, or a run (${competitors.map((each) => each.name).join(', ')})
   --repeat <n>    runs of each extractor (round-robin) and resumes from each point; tables show medians (default 3; the bot runs once unless given)
   --rebuild       rebuild the fixtures in bench/.cache even if they are valid`;
 
@@ -51,7 +53,7 @@ if (values.help) {
   print(usage);
   process.exit(0);
 }
-const groups = ['extract', 'resume', 'resume-tgz', 'telegram', 'http', 'bot', '7z'];
+const groups = ['extract', 'resume', 'resume-tgz', 'telegram', 'http', 'bot', '7z', 'link'];
 const chosen = new Set((values.only ?? [...groups]).flatMap((each) => each.split(',')).map((each) => each.trim()).filter(Boolean));
 const unknown = [...chosen].filter((name) => !groups.includes(name) && !competitors.some((each) => each.name === name));
 const repeat = Number(values.repeat ?? '3');
@@ -78,8 +80,14 @@ if (chosen.has('7z')) {
   for (const line of await runSevenZipBench(cacheDir, timeWrapper, repeat, progress)) print(line);
   print();
 }
-// The 7z benchmark builds its own archives: the zip and the tar.gz are not needed for it alone.
-if (chosen.size === 1 && chosen.has('7z')) {
+if (chosen.has('link')) {
+  print(`## Link: photos and videos to Telegram over a simulated phone link (gramjs client, invoke recorded behind one shared uplink; wall time from the first request to the last answer; ${repeat} run${repeat === 1 ? '' : 's'} each, the median shown; load ${loadLine()})`);
+  print();
+  for (const line of await runLinkUpload(cacheDir, repeat, progress)) print(line);
+  print();
+}
+// The 7z and link benchmarks build their own archives: the zip and the tar.gz are not needed for them alone.
+if ([...chosen].every((name) => name === '7z' || name === 'link')) {
   print(`bench wall time: ${((performance.now() - started) / 1000).toFixed(0)} s; load at the end ${loadLine()}`);
   process.exit(0);
 }

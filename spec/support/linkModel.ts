@@ -142,3 +142,13 @@ export interface FloorInput {
 export function linkFloor(input: FloorInput, config: LinkConfig): number {
   return (input.bytes / config.bytesPerSecond) * 1000 + (input.albums + 2) * config.roundTripMs;
 }
+
+/**
+ * A tighter bound than {@link linkFloor}, in milliseconds: the bytes over the bandwidth and the
+ * three round trips after the last byte (its part's answer, `messages.uploadMedia`, the send),
+ * for a run whose sends all overlap uploads, as they can once the album next in line uploads
+ * while one is sent.
+ */
+export function linkBound(input: FloorInput, config: LinkConfig): number {
+  return (input.bytes / config.bytesPerSecond) * 1000 + 3 * config.roundTripMs;
+}
