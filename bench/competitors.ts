@@ -8,14 +8,20 @@ import type { Command } from './measure.js';
 /** The built CLI, `dist/src/cli/main.js`; `npm run bench` compiles it first. */
 export const unspoolCli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-/** Which benchmark archive a competitor reads. */
+/** Which camera-roll archive a benchmark reads. */
 export type ArchiveKind = 'zip' | 'tgz';
+
+/**
+ * Which archive an extractor reads: one of the camera roll's, or the stored 1 GB zip of
+ * `storedZip.ts` (200 photos of 2 MB and a 600 MB video, nothing compressed).
+ */
+export type ExtractionArchive = ArchiveKind | 'stored';
 
 /** One way of getting the benchmark archive's files onto disk. */
 export interface Competitor {
   /** Short name for the table and for `--only`. */
   readonly name: string;
-  readonly archive: ArchiveKind;
+  readonly archive: ExtractionArchive;
   /** Whether this is unspool (temp bytes and albums are measured too). */
   readonly unspool: boolean;
   /** Finds the program to run; `undefined` when it is not installed (the competitor is skipped). */
@@ -59,7 +65,7 @@ export function unspoolSendArgs(archive: string, out: string, state: string): st
   return ['send', archive, '--to', `dir:${out}`, '--state', state, '--min-free', '1MB', '--json'];
 }
 
-const unspool = (archive: ArchiveKind): Competitor => ({
+const unspool = (archive: ExtractionArchive): Competitor => ({
   name: `unspool-${archive}`,
   archive,
   unspool: true,
@@ -68,9 +74,23 @@ const unspool = (archive: ArchiveKind): Competitor => ({
   command: (node, path, out, state) => ({ command: node, args: [unspoolCli, ...unspoolSendArgs(path, out, state)] }),
 });
 
+/** Python's `zipfile` `extractall`, on the archive given. */
+const pythonZipfile = (name: string, archive: ExtractionArchive): Competitor => ({
+  name,
+  archive,
+  unspool: false,
+  locate: locatePython,
+  versionArgs: ['--version'],
+  command: (python, path, out) => ({
+    command: python,
+    args: ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', path, out],
+  }),
+});
+
 /**
  * Everything the extraction benchmark runs, in order: `cp` (the floor: reading and writing the
- * bytes once), the zip extractors, unspool on the zip, `tar`, unspool on the tar.gz.
+ * bytes once), the zip extractors, unspool on the zip, `tar`, unspool on the tar.gz, then Python's
+ * `zipfile` and unspool on the stored zip (issue 14's comparison).
  */
 export const competitors: readonly Competitor[] = [
   {
@@ -89,17 +109,7 @@ export const competitors: readonly Competitor[] = [
     versionArgs: ['-v'],
     command: (unzip, path, out) => ({ command: unzip, args: ['-qq', '-o', path, '-d', out] }),
   },
-  {
-    name: 'python-zipfile',
-    archive: 'zip',
-    unspool: false,
-    locate: locatePython,
-    versionArgs: ['--version'],
-    command: (python, path, out) => ({
-      command: python,
-      args: ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', path, out],
-    }),
-  },
+  pythonZipfile('python-zipfile', 'zip'),
   unspool('zip'),
   {
     name: 'tar',
@@ -110,6 +120,8 @@ export const competitors: readonly Competitor[] = [
     command: (tar, path, out) => ({ command: tar, args: ['-xzf', path, '-C', out] }),
   },
   unspool('tgz'),
+  pythonZipfile('python-zipfile-stored', 'stored'),
+  unspool('stored'),
 ];
 
 /**
