@@ -4,7 +4,6 @@ import { ArchiveError, describeError } from '../../errors.js';
 import type { Archive } from '../archive.js';
 import { detectFormat } from '../detectFormat.js';
 import type { SevenZipOpenOptions } from './openSevenZipArchive.js';
-import { openSevenZipArchive } from './openSevenZipArchive.js';
 import type { SevenZipVolume } from './sevenZipRun.js';
 import { volumeNaming } from './sevenZipVolumeNames.js';
 
@@ -52,5 +51,8 @@ export async function openSevenZipVolumes(path: string, name: string, options: S
   // A volume after the gap, among the next thousand names, says the gap is a volume missing.
   const after = Array.from({ length: 1000 }, (_, n) => naming.name(volumes.length + 1 + n));
   if (after.some((file) => present.has(file))) throw new ArchiveError(name, `a volume is missing: ${join(folder, naming.name(volumes.length))}`);
+  // Loaded only for a set: every archive opened comes through here first, and a zip or a tar
+  // never needs 7-Zip's reader (its worker thread and WebAssembly runner).
+  const { openSevenZipArchive } = await import('./openSevenZipArchive.js');
   return openSevenZipArchive(volumes, name, format, options);
 }
