@@ -77,6 +77,25 @@ describe('the Telegram sink uploads an album at once', () => {
     expect(link.stats().maxInFlightBy['upload.SaveFilePart']).toBe(5);
   });
 
+  it('draws no listener-leak warning from sixteen parts in flight and more waiting, of one file and of many', async () => {
+    const warnings: Error[] = [];
+    const listen = (warning: Error) => warnings.push(warning);
+    process.on('warning', listen);
+    try {
+      // Twelve parts of one file in flight at once (over the ten listeners Node allows a signal
+      // before it warns), and the parts of four more files waiting for a slot.
+      const files = await Promise.all([document(0, 12), ...Array.from({ length: 4 }, (_, index) => document(index + 1, 2))]);
+      const album: Album = { id: 'album-wide', group: 'document', files };
+      await deliver(recordedSink(recorder, { partsInFlight: 16 }).sink, album, memoryJournal(), new AbortController().signal);
+      // Warnings are emitted on the next tick.
+      await sleep(10);
+    } finally {
+      process.off('warning', listen);
+    }
+    expect(link.stats().maxInFlightBy['upload.SaveFilePart']).toBe(16);
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('has Telegram store each file with uploadMedia as soon as its own parts are in, while later files still upload', async () => {
     const { sink } = recordedSink(recorder, { partsInFlight: 5 });
     const album = await fourDocuments();

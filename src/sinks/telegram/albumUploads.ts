@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Api } from 'telegram';
 import type { UploadJournal } from '../sink.js';
 import { type TelegramCall, untilAborted, type Wait } from '../../telegram/telegramCall.js';
@@ -77,6 +78,12 @@ export function albumUploads(config: AlbumUploadsConfig): AlbumUploads {
     return place;
   };
   const keyOf = (album: string, item: AlbumItem) => `${album}\n${item.file.path}`;
+  /** A signal that follows `signal`, for the many requests of files uploading at once to listen to without a leak warning. */
+  const shared = (signal: AbortSignal): AbortSignal => {
+    const follower = AbortSignal.any([signal]);
+    setMaxListeners(0, follower);
+    return follower;
+  };
 
   /** What prepare made of a file, once it is over: nothing if it did not run, failed or was aborted. */
   const prepared = async (album: string, item: AlbumItem, signal: AbortSignal): Promise<StoredItem | undefined> => {
@@ -128,7 +135,8 @@ export function albumUploads(config: AlbumUploadsConfig): AlbumUploads {
       if (piece.key === wholeFile(item).key) await prepared(album, item, signal);
       return withUpload(album, item, piece, uploads, signal, use);
     },
-    storeAll: async (album, items, uploads, signal) => {
+    storeAll: async (album, items, uploads, whole) => {
+      const signal = shared(whole);
       const outcomes = await Promise.allSettled(
         items.map(async (item) => {
           const done = await prepared(album, item, signal);
@@ -142,7 +150,8 @@ export function albumUploads(config: AlbumUploadsConfig): AlbumUploads {
         return outcome.value;
       });
     },
-    prepare: async (album, items, together, uploads, signal) => {
+    prepare: async (album, items, together, uploads, whole) => {
+      const signal = shared(whole);
       const works = items.map((item) => {
         const key = keyOf(album, item);
         let work = early.get(key);

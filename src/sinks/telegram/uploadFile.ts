@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { open } from 'node:fs/promises';
 import { Api, helpers } from 'telegram';
 import { retryDefaults, retrying } from '../../retry.js';
@@ -72,6 +73,10 @@ export async function uploadFile(options: UploadFileOptions): Promise<Api.InputF
   const missing: number[] = [];
   for (let part = 0; part < totalParts; part++) if (!inRanges(parts, part)) missing.push(part);
 
+  // Every part in flight or waiting listens for the abort: one signal each for them, with no
+  // listener limit, so that a budget of more than ten parts draws no leak warning.
+  const calls = AbortSignal.any([signal]);
+  setMaxListeners(0, calls);
   const file = await open(path, 'r');
   try {
     const sendPart = async (part: number, buffer: Buffer): Promise<void> => {
@@ -83,11 +88,11 @@ export async function uploadFile(options: UploadFileOptions): Promise<Api.InputF
         : new Api.upload.SaveFilePart({ fileId: id, filePart: part, bytes });
       await retrying(
         async () => {
-          if (!(await call(request, signal))) throw new Error(`Telegram did not confirm part ${part} of ${name}`);
+          if (!(await call(request, calls))) throw new Error(`Telegram did not confirm part ${part} of ${name}`);
         },
         // After an abort, what the request failed with is passed on as it is, not tried again.
         { classify: (error) => ({ retry: isTransient(error) && !signal.aborted }), attempts: tries, backoff: retryDefaults.backoff, wait },
-        signal,
+        calls,
       );
       addToRanges(parts, part);
       onPart?.({ fileId, size, partSize, parts: parts.map(([first, last]) => [first, last]) });
@@ -96,6 +101,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<Api.InputF
     // that no request reads the file after it is closed.
     const stop = new AbortController();
     const waiting = AbortSignal.any([signal, stop.signal]);
+    setMaxListeners(0, waiting);
     await Promise.allSettled(
       missing.map((part) =>
         slots.run(priority, waiting, (buffer) =>
