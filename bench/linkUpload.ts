@@ -43,7 +43,7 @@ interface ChildResult {
 }
 
 /** One run: an archive over a link with a budget, in a child process; its row of the table. */
-async function runOne(archive: LinkArchive, link: NamedLink, parts: number, cacheDir: string): Promise<{ row: Row; ratio: number; rss: number; wallMs: number }> {
+async function runOne(archive: LinkArchive, link: NamedLink, parts: number, connections: number, cacheDir: string): Promise<{ row: Row; ratio: number; rss: number; wallMs: number }> {
   const state = join(cacheDir, 'run-link-state');
   await rm(state, { recursive: true, force: true });
   flushWrites();
@@ -52,7 +52,7 @@ async function runOne(archive: LinkArchive, link: NamedLink, parts: number, cach
     peakTempBytes = Math.max(peakTempBytes, (await diskUsage(join(state, 'tmp'))).bytes);
   };
   try {
-    const run = await measure({ command: process.execPath, args: [child, archive.path, state, String(link.roundTripMs), String(link.bytesPerSecond), String(parts)] }, { onTick });
+    const run = await measure({ command: process.execPath, args: [child, archive.path, state, String(link.roundTripMs), String(link.bytesPerSecond), String(parts), String(connections)] }, { onTick });
     const last = run.stdout.trimEnd().split('\n').reverse().find((line) => line.startsWith('{'));
     if (run.code !== 0 || !last) throw new Error(`link bench child failed (exit ${run.signal ?? run.code}): ${run.stderr.trim().split('\n').at(-1) ?? ''}`);
     const result = JSON.parse(last) as ChildResult;
@@ -69,6 +69,7 @@ async function runOne(archive: LinkArchive, link: NamedLink, parts: number, cach
         link: link.name,
         archive: `${archive.name} (${result.kinds.join('+')})`,
         parts: String(parts),
+        connections: connections === 1 ? '1' : '2, fair',
         MB: megabytes(bytes),
         albums: String(result.albums.length),
         'wall s': seconds(result.link.wallMs),
@@ -94,7 +95,8 @@ async function runOne(archive: LinkArchive, link: NamedLink, parts: number, cach
  * flight, the slow link with the default only), one child process per run for its peak RSS, and
  * reports the wall time from the first request to the last answer against the link's floor
  * ({@link linkFloor}) and the tighter bound ({@link linkBound}), the requests in flight, peak RSS
- * and peak temp bytes, against {@link linkTargets}. Each run `repeat` times: the row is the run of
+ * and peak temp bytes, against {@link linkTargets}; then the photos over a what-if of two
+ * connections sharing the uplink fairly (parts on one, the rest on the other). Each run `repeat` times: the row is the run of
  * median wall time, with the highest peak RSS of all.
  *
  * @return The report's lines.
@@ -103,23 +105,25 @@ export async function runLinkUpload(cacheDir: string, repeat: number, progress: 
   const archives = await linkArchives(cacheDir, progress);
   const rows: Row[] = [];
   const verdicts: string[] = [];
-  for (const link of links) {
-    for (const parts of link === links[1] ? [defaultPartsInFlight] : budgets) {
-      for (const archive of archives) {
-        const runs = [];
-        for (let run = 1; run <= repeat; run++) {
-          progress(`link: ${archive.name} over ${link.name}, ${parts} parts in flight (run ${run} of ${repeat})`);
-          runs.push(await runOne(archive, link, parts, cacheDir));
-        }
-        // The run of median wall time, whole: its row's numbers belong together.
-        const { row, ratio } = runs.sort((a, b) => a.wallMs - b.wallMs)[Math.floor((runs.length - 1) / 2)]!;
-        const rss = Math.max(...runs.map((each) => each.rss));
-        rows.push({ ...row, 'peak RSS MB': megabytes(rss), 'wall s (all runs)': runs.map((each) => seconds(each.wallMs)).join(' ') });
-        if (parts !== defaultPartsInFlight) continue;
-        const target = archive.name === 'photos' ? linkTargets.photos : linkTargets.videos;
-        verdicts.push(`${archive.name} over ${link.name}: ${times(ratio)} the floor (target ${times(target)}: ${ratio <= target ? 'within' : 'OVER'}), peak RSS ${megabytes(rss)} MB (${rss <= linkTargets.rssBytes ? 'within' : 'OVER'})`);
-      }
+  // Every budget over each link (the slow one: the default only), then the what-if of a second
+  // connection for the photos, whose sends are what waits behind the parts.
+  const plan = [
+    ...links.flatMap((link) => (link === links[1] ? [defaultPartsInFlight] : budgets).flatMap((parts) => archives.map((archive) => ({ link, parts, archive, connections: 1 })))),
+    ...[links[0]!, links[2]!].flatMap((link) => [defaultPartsInFlight, 16].map((parts) => ({ link, parts, archive: archives[0]!, connections: 2 }))),
+  ];
+  for (const { link, parts, archive, connections } of plan) {
+    const runs = [];
+    for (let run = 1; run <= repeat; run++) {
+      progress(`link: ${archive.name} over ${link.name}, ${parts} parts in flight, ${connections} connection(s) (run ${run} of ${repeat})`);
+      runs.push(await runOne(archive, link, parts, connections, cacheDir));
     }
+    // The run of median wall time, whole: its row's numbers belong together.
+    const { row, ratio } = runs.sort((a, b) => a.wallMs - b.wallMs)[Math.floor((runs.length - 1) / 2)]!;
+    const rss = Math.max(...runs.map((each) => each.rss));
+    rows.push({ ...row, 'peak RSS MB': megabytes(rss), 'wall s (all runs)': runs.map((each) => seconds(each.wallMs)).join(' ') });
+    if (parts !== defaultPartsInFlight || connections !== 1) continue;
+    const target = archive.name === 'photos' ? linkTargets.photos : linkTargets.videos;
+    verdicts.push(`${archive.name} over ${link.name}: ${times(ratio)} the floor (target ${times(target)}: ${ratio <= target ? 'within' : 'OVER'}), peak RSS ${megabytes(rss)} MB (${rss <= linkTargets.rssBytes ? 'within' : 'OVER'})`);
   }
   return [...table(rows), '', ...verdicts];
 }

@@ -5,7 +5,11 @@
  * keeps only the lengths of the parts, so the peak RSS is the client's and the pipeline's. Prints
  * one JSON line: what the link carried, the albums and their bytes, and the messages posted.
  *
- * Usage: node dist/bench/linkUploadChild.js <archive> <state-dir> <round-trip-ms> <bytes-per-second> <parts-in-flight>
+ * With `connections` `2`, the link is a what-if of two connections sharing the uplink fairly
+ * (`spec/support/linkFairShare.ts`): the parts on one, every other request (`messages.uploadMedia`,
+ * the sends) on the other, as when uploads go over an extra sender to the same data center.
+ *
+ * Usage: node dist/bench/linkUploadChild.js <archive> <state-dir> <round-trip-ms> <bytes-per-second> <parts-in-flight> [connections]
  */
 import { lastValueFrom } from 'rxjs';
 import { Api } from 'telegram';
@@ -14,10 +18,15 @@ import { telegramSink } from '../src/sinks/telegram/telegramSink.js';
 import { overLink } from '../spec/support/linkModel.js';
 import { TelegramRecorder, TelegramServer } from '../spec/support/telegramRecorder.js';
 
-const [archive, state, roundTrip, bandwidth, parts] = process.argv.slice(2);
+const [archive, state, roundTrip, bandwidth, parts, connections = '1'] = process.argv.slice(2);
 if (!archive || !state || !roundTrip || !bandwidth || !parts) throw new Error('usage: linkUploadChild <archive> <state-dir> <round-trip-ms> <bytes-per-second> <parts-in-flight>');
 const recorder = new TelegramRecorder(new TelegramServer(false));
-const link = overLink(recorder, { roundTripMs: Number(roundTrip), bytesPerSecond: Number(bandwidth) });
+const isPart = (request: Api.AnyRequest) => request instanceof Api.upload.SaveFilePart || request instanceof Api.upload.SaveBigFilePart;
+const link = overLink(recorder, {
+  roundTripMs: Number(roundTrip),
+  bytesPerSecond: Number(bandwidth),
+  ...(connections === '2' ? { connectionOf: (request: Api.AnyRequest) => (isPart(request) ? 1 : 0) } : {}),
+});
 const sink = telegramSink({ client: recorder.client, peer: new Api.InputPeerSelf(), chat: 'bench', partsInFlight: Number(parts) });
 await lastValueFrom(send(archive, { sink, state, minFree: 1_000_000 }));
 // Albums in the order they were posted, with their bytes: a message without a group is an album of one.

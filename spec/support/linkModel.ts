@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api } from 'telegram';
+import { LinkFairShare } from './linkFairShare.js';
 import type { TelegramRecorder } from './telegramRecorder.js';
 
 /**
@@ -21,6 +22,12 @@ export interface LinkConfig {
   readonly roundTripMs: number;
   /** Bytes per second of the uplink, shared by every request. */
   readonly bytesPerSecond: number;
+  /**
+   * The connection each request goes over, for a what-if of several connections to the data
+   * center sharing the uplink fairly ({@link LinkFairShare}) instead of one connection's order.
+   * Default: one connection, every request in order.
+   */
+  readonly connectionOf?: ((request: Api.AnyRequest) => number) | undefined;
 }
 
 /** What a link carried, for a benchmark's table or a spec's counts. */
@@ -55,7 +62,11 @@ export class LinkModel {
   private area = 0;
   private since = 0;
 
-  constructor(readonly config: LinkConfig) {}
+  private readonly fairShare: LinkFairShare | undefined;
+
+  constructor(readonly config: LinkConfig) {
+    this.fairShare = config.connectionOf ? new LinkFairShare(config.bytesPerSecond) : undefined;
+  }
 
   /** Requests in flight now, of one method or of all. */
   inFlightNow(method?: string): number {
@@ -73,11 +84,12 @@ export class LinkModel {
     this.first ??= now;
     this.count++;
     this.sent += bytes;
-    this.uplinkFreeAt = Math.max(now, this.uplinkFreeAt) + (bytes / bytesPerSecond) * 1000;
-    const answerAt = this.uplinkFreeAt + roundTripMs;
     this.change(request.className, +1);
     try {
-      await sleep(Math.max(0, answerAt - performance.now()));
+      let leftAt: number;
+      if (this.fairShare && this.config.connectionOf) leftAt = await this.fairShare.send(this.config.connectionOf(request), bytes);
+      else leftAt = this.uplinkFreeAt = Math.max(now, this.uplinkFreeAt) + (bytes / bytesPerSecond) * 1000;
+      await sleep(Math.max(0, leftAt + roundTripMs - performance.now()));
     } finally {
       this.change(request.className, -1);
     }
