@@ -275,8 +275,11 @@ export class Manifest {
    */
   async logDelivered(id: string, entries: readonly number[], receipt: Receipt): Promise<void> {
     // A run saves its manifest before the first album, but the operators may be used without one.
-    await mkdir(dirname(this.journal), { recursive: true });
-    const handle = await open(this.journal, 'a');
+    const handle = await open(this.journal, 'a').catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(this.journal), { recursive: true });
+      return open(this.journal, 'a');
+    });
     try {
       await handle.write(`${JSON.stringify({ album: id, entries, receipt: receipt.items, at: new Date().toISOString() })}\n`);
     } finally {
