@@ -19,7 +19,9 @@ import { recordedSink } from './support.js';
  * through its signal: a stop saves the manifest once more, which a crash does not.
  */
 async function runUntilCrash(archive: string, state: string, recorder: TelegramRecorder, crashAfter: (request: Api.AnyRequest) => boolean): Promise<void> {
-  const { sink } = recordedSink(recorder);
+  // Four parts in flight: the big upload's crash then comes after five rounds of slow parts, late
+  // enough for the manifest to have saved some (at most every 2 s) and before the last part.
+  const { sink } = recordedSink(recorder, { partsInFlight: 4 });
   await new Promise<void>((resolve, reject) => {
     const subscription = send(archive, { sink, state, minFree: 1_000_000 }).subscribe({ error: reject, complete: () => reject(new Error('the run ended before the crash')) });
     recorder.onAnswered = (request) => {
