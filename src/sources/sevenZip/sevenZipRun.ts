@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RandomAccessSource } from '../randomAccess.js';
 import { SequentialReader } from './sequentialReader.js';
-import { control, controlSlots, readState, sevenZipWorkerMain, type WorkerInput, type WorkerMessage } from './sevenZipWorker.js';
+import { control, controlSlots, readState, sevenZipWorkerMain, type WasmConstructors, type WorkerInput, type WorkerMessage } from './sevenZipWorker.js';
 
 /** A volume of an archive handed to 7-Zip: its name in 7-Zip's folder, and its bytes. */
 export interface SevenZipVolume {
@@ -43,6 +45,19 @@ export function runningSevenZipWorkers(): number {
 
 const modulePath = createRequire(import.meta.url).resolve('7z-wasm/7zz.umd.js');
 
+let compiled: object | undefined;
+
+/**
+ * 7-Zip's WebAssembly, compiled on first use and then shared by every run: each worker
+ * instantiates it without compiling it again, and the compiled code is in memory once per process
+ * (about 50 ms of the main thread, once).
+ */
+function sevenZipModule(): object {
+  const { Module } = (globalThis as unknown as { WebAssembly: WasmConstructors }).WebAssembly;
+  compiled ??= new Module(readFileSync(join(dirname(modulePath), '7zz.wasm')));
+  return compiled;
+}
+
 /** Bytes the main thread hands over per read of a source for the worker. */
 const readBlock = 1024 * 1024;
 
@@ -76,6 +91,7 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
     this.readers = options.volumes.map((volume) => (volume.source ? new SequentialReader(volume.source, volume.size, this.aborting.signal) : undefined));
     const workerData: WorkerInput = {
       modulePath,
+      wasm: sevenZipModule(),
       args: options.args,
       volumes: options.volumes.map(({ name, size, path }) => ({ name, size, path })),
       list: options.list?.join('\n'),

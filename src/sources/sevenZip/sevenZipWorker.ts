@@ -51,6 +51,8 @@ export interface WorkerVolume {
 export interface WorkerInput {
   /** The UMD build of 7z-wasm (`7zz.umd.js`), loaded with `require`. */
   readonly modulePath: string;
+  /** 7-Zip's `WebAssembly.Module`, compiled once by the main thread and shared by every worker. */
+  readonly wasm: object;
   /** 7-Zip's command line, the archive named relative to its folder. */
   readonly args: readonly string[];
   readonly volumes: readonly WorkerVolume[];
@@ -71,6 +73,15 @@ export type WorkerMessage =
   | { readonly type: 'line'; readonly text: string }
   | { readonly type: 'read'; readonly volume: number; readonly position: number; readonly length: number }
   | { readonly type: 'exit'; readonly code: number; readonly error?: string };
+
+/**
+ * The constructors of the WebAssembly JavaScript API used here: the project's `lib` (ES2023, no
+ * DOM) does not declare them.
+ */
+export interface WasmConstructors {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: object };
+}
 
 /** The folder of 7-Zip's file system that holds the volumes. */
 export const archiveFolder = '/archive';
@@ -209,6 +220,13 @@ export function sevenZipWorkerMain(): void {
 
   const SevenZip = require(input.modulePath) as (options: object) => Promise<import('7z-wasm').SevenZipModule>;
   void SevenZip({
+    // The module the main thread compiled: its code is shared, not compiled again in each worker.
+    instantiateWasm(imports: object, receive: (instance: object, module: object) => void) {
+      const { Instance } = (globalThis as unknown as { WebAssembly: WasmConstructors }).WebAssembly;
+      const instance = new Instance(input.wasm, imports);
+      receive(instance, input.wasm);
+      return instance.exports;
+    },
     stdout: () => {},
     stderr: errorByte,
     quit: (_code: number, status: unknown) => {
