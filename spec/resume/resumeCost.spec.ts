@@ -110,8 +110,13 @@ describe.each(['zip', 'tar.gz'] as ArchiveKind[])('a %s run resumed after a cras
     const left = JSON.parse(await readFile(archivePaths(workspace.state, archive).manifest, 'utf8')) as ManifestData;
     const settled = new Set(left.delivered.flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i)));
     const inFlight = Object.keys(left.inFlight);
-    expect(settled.size).toBeGreaterThanOrEqual(10);
-    expect(inFlight).toHaveLength(1);
+    // Album 4 is formed only once album 2's checkpoint is written (album 3's delivery starting
+    // then lets the source read on), but album 3's may not be yet: the sink is quick.
+    expect(settled.size).toBeGreaterThanOrEqual(5);
+    // The album the sink took, and either album 3 before it (its checkpoint not written yet) or
+    // album 5 read ahead behind it (recorded only after that checkpoint).
+    expect(inFlight.length).toBeGreaterThanOrEqual(1);
+    expect(inFlight.length).toBeLessThanOrEqual(2);
 
     const resumed = await runSend(archive, { sink: await dirSink(workspace.out), state: workspace.state, albumSize: 5 });
     const unsettled = files.map((_, index) => index).filter((index) => !settled.has(index));
@@ -121,8 +126,9 @@ describe.each(['zip', 'tar.gz'] as ArchiveKind[])('a %s run resumed after a cras
     expect(written.map((file) => file.entry.index).sort((a, b) => a - b)).toEqual(unsettled);
     expect(written.every((file) => file.path.startsWith(`${archivePaths(workspace.state, archive).tmp}/`))).toBe(true);
     expect(stepsOf(resumed.steps, 'skipped')).toEqual([]);
-    // The album the sink already had is sent again under its id, and the sink lets it be.
-    expect(stepsOf(resumed.steps, 'delivered').map((step) => step.album.id)).toContain(inFlight[0]);
+    // The album the sink already had is sent again under its id, and the sink lets it be; the one
+    // read ahead behind it goes under its own recorded id too.
+    expect(stepsOf(resumed.steps, 'delivered').map((step) => step.album.id)).toEqual(expect.arrayContaining(inFlight));
     expect(resumed.summary).toMatchObject({ delivered: files.length, failed: [] });
     const report = await deliveryReport(workspace.out, files, 5);
     expect({ duplicated: report.duplicated, missing: report.missing, wrongBytes: report.wrongBytes }).toEqual({ duplicated: [], missing: [], wrongBytes: [] });
