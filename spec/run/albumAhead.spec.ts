@@ -2,15 +2,25 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { firstValueFrom, from } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiskSpaceProbe } from '../../src/freeSpace.js';
+import { send } from '../../src/pipeline.js';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import type { Album } from '../../src/step.js';
 import { runSend, stepsOf } from '../support/runSend.js';
 import { sha256, textBytes } from '../support/sampleBytes.js';
-import { albumEntries, createWorkspace, deliveredFiles, filesUnder, readAlbums, removeWorkspace, type Workspace } from '../support/workspace.js';
+import {
+  albumEntries,
+  createWorkspace,
+  deliveredFiles,
+  filesUnder,
+  manifestOnDisk,
+  readAlbums,
+  removeWorkspace,
+  type Workspace,
+} from '../support/workspace.js';
 import { writeZip } from '../support/zipFixtures.js';
 
 const albumSize = 10;
@@ -153,6 +163,41 @@ describe('one album ahead, through the whole pipeline', () => {
     expect(mostOnDisk).toBeLessThanOrEqual(albumSize);
     expect(stepsOf(steps, 'paused')).toEqual([]);
     expect(elapsed).toBeLessThan(10_000);
+    expect(deliveredFiles(await readAlbums(workspace.out)).map((file) => file.sha256)).toEqual(files.map((file) => sha256(file.data)));
+  });
+
+  it('stops within 2 s with album k in delivery and album k+1 prepared, aborting both, and the next run sends everything once', async () => {
+    const tmp = join(workspace.state, 'tmp');
+    const stopping = new AbortController();
+    const signals: Record<string, AbortSignal> = {};
+    let stoppedAt = 0;
+    // Takes no album: the first hangs until aborted, and the stop comes once the second is prepared.
+    const sink: Sink = {
+      name: 'hanging',
+      deliver(album, signal) {
+        signals[`deliver ${label(album)}`] = signal;
+        return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      },
+      async prepare(album, signal) {
+        signals[`prepare ${label(album)}`] = signal;
+        stoppedAt = Date.now();
+        stopping.abort();
+      },
+    };
+    const steps = await lastValueFrom(send(archive, { sink, state: workspace.state, albumSize, minFree: 1_000_000, signal: stopping.signal }).pipe(toArray()));
+    expect(Date.now() - stoppedAt).toBeLessThan(2_000);
+    expect(Object.keys(signals)).toEqual(['deliver doc00', 'prepare doc10']);
+    expect(Object.values(signals).map((signal) => signal.aborted)).toEqual([true, true]);
+    expect(stepsOf(steps, 'delivered')).toEqual([]);
+    expect(await filesUnder(tmp)).toEqual([]);
+    expect(await readdir(join(workspace.state, 'locks'))).toEqual([]);
+    // Both albums were recorded before the sink saw them, and go again under the same ids.
+    const inFlight = Object.keys(manifestOnDisk(workspace.state).inFlight);
+    expect(inFlight).toHaveLength(2);
+
+    const { summary, steps: again } = await runSend(archive, { sink: await dirSink(workspace.out), state: workspace.state, albumSize });
+    expect(summary).toMatchObject({ delivered: 50, albums: 5, failed: [] });
+    expect(stepsOf(again, 'delivered').slice(0, 2).map((step) => step.album.id)).toEqual(inFlight);
     expect(deliveredFiles(await readAlbums(workspace.out)).map((file) => file.sha256)).toEqual(files.map((file) => sha256(file.data)));
   });
 
