@@ -39,14 +39,15 @@ const heldDirectoryLimit = 64 * 1024 * 1024;
  * One {@link PositionedReader} of `source` for all the entries of a reading, opened when the first
  * asks for it (a local file's descriptor, rather than one per entry): `open` is `undefined` for a
  * source that has none. `close` lets it go once the reads under way are over; it may be called
- * again, and nothing opens it after.
+ * again, and `open` answers `undefined` after it, so that an entry opened once the reading has
+ * ended (after `firstValueFrom`, say) streams its bytes as it would from any source.
  */
-function sharedReader(source: RandomAccessSource): { open: (() => Promise<PositionedReader>) | undefined; close: () => Promise<void> } {
+function sharedReader(source: RandomAccessSource): { open: (() => Promise<PositionedReader | undefined>) | undefined; close: () => Promise<void> } {
   let opening: Promise<PositionedReader> | undefined;
   let closed = false;
   const openReader = source.openReader?.bind(source);
   return {
-    open: openReader && (() => (closed ? Promise.reject(new Error('the entries are no longer read')) : (opening ??= openReader()))),
+    open: openReader && (() => (closed ? Promise.resolve(undefined) : (opening ??= openReader()))),
     async close() {
       closed = true;
       await opening?.then((reader) => reader.close()).catch(() => {});

@@ -24,9 +24,10 @@ export interface ZipEntryBytesConfig {
    * Reads of the archive into the caller's memory, opened once and shared by its entries (a local
    * file's descriptor; see `openReader` of {@link RandomAccessSource}): the local header is read
    * through it rather than a stream of its own, and so is stored, unencrypted data when
-   * `reuseChunks` is set. Closed by whoever opened it. Default: none, every read is a stream.
+   * `reuseChunks` is set. Closed by whoever opened it; `undefined` once it is closed. Default:
+   * none, every read is a stream.
    */
-  readonly reader?: (() => Promise<PositionedReader>) | undefined;
+  readonly reader?: (() => Promise<PositionedReader | undefined>) | undefined;
   /**
    * The caller keeps no chunk past the next (see `reuseChunks` of `Entry.open`): stored,
    * unencrypted data is then read through `reader` into two reused buffers. Default: false.
