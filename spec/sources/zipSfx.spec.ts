@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dirSink } from '../../src/sinks/dirSink.js';
 import { detectFormat } from '../../src/sources/detectFormat.js';
 import { openArchive } from '../../src/sources/openArchive.js';
+import { startHttpServer } from '../support/httpServer.js';
 import { runCli, sendArgs } from '../support/runCli.js';
 import { runSend } from '../support/runSend.js';
 import { jpegBytes, pseudoRandomBytes, sha256, textBytes } from '../support/sampleBytes.js';
@@ -126,5 +127,33 @@ describe('a self-extracting zip', () => {
     await writeFile(stray, Buffer.concat([executable, end]));
     expect(await detectFormat(stray)).toBeUndefined();
     await expect(openArchive(stray)).rejects.toThrow(/not a zip/);
+  });
+  describe('at an address', () => {
+    it('is told a zip by its end over byte ranges, and delivered byte for byte without fetching the executable', async () => {
+      // A 2 MB executable: the fixed costs of the opening's reads (its head, its end) are small beside it.
+      const path = await sfx('setup.exe', Buffer.concat([Buffer.from('MZ'), pseudoRandomBytes(2_000_000, 'sfx-big-stub')]));
+      const bytes = await readFile(path);
+      const server = await startHttpServer();
+      try {
+        server.serve('/setup.exe', bytes);
+        const { summary } = await runSend(server.url('/setup.exe'), { sink: await dirSink(workspace.out), state: workspace.state });
+        expect(summary).toMatchObject({ delivered: files.length, failed: [], skipped: [] });
+        expect(await deliveredDigests(workspace.out)).toEqual(expected);
+        expect(server.bytesSent()).toBeLessThan(0.2 * bytes.length);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('from a server without ranges is not an archive: its end cannot be read without the whole file', async () => {
+      const server = await startHttpServer({ ranges: false });
+      try {
+        server.serve('/setup.exe', await readFile(await sfx('setup.exe', executable)));
+        const error = await runSend(server.url('/setup.exe'), { sink: await dirSink(workspace.out), state: workspace.state }).catch((thrown: unknown) => thrown);
+        expect((error as Error).message).toMatch(/setup\.exe: not a zip/);
+      } finally {
+        await server.close();
+      }
+    });
   });
 });

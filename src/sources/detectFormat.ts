@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { fileSource } from './randomAccess.js';
+import { fileSource, type RandomAccessSource } from './randomAccess.js';
 import type { TarFormat } from './tarDecompress.js';
 import { readHeaderBlock } from './tarHeaderBlock.js';
 import { placeCentralDirectory, readZipEnd } from './zipEndRecord.js';
@@ -107,9 +107,10 @@ async function gunzipHead(head: Uint8Array, bytes: number): Promise<Uint8Array> 
  * appended to an executable), or a zip with any other bytes before it. Its end of central directory
  * must lead to a central directory, where it says or shifted by the bytes before the zip; or it must
  * say that the file is the last volume of a split zip, so that the reader can say what is missing.
+ *
+ * @param source The file: local, or any source that reads its end without reading the rest.
  */
-async function endsAsZip(path: string): Promise<boolean> {
-  const source = fileSource(path);
+export async function endsAsZip(source: RandomAccessSource): Promise<boolean> {
   const end = await readZipEnd(source, await source.size()).catch(() => undefined);
   if (end === undefined) return false;
   if (end.lastDisk !== 0) return end.directoryDisk <= end.lastDisk;
@@ -135,7 +136,7 @@ export async function detectFormat(path: string): Promise<ArchiveFormat | undefi
   } finally {
     await handle.close();
   }
-  return format ?? ((await endsAsZip(path)) ? 'zip' : undefined);
+  return format ?? ((await endsAsZip(fileSource(path))) ? 'zip' : undefined);
 }
 
 /**

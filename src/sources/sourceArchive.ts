@@ -1,17 +1,23 @@
 import type { Archive } from './archive.js';
-import { type ArchiveFormat, formatOf } from './detectFormat.js';
-import { type RandomAccessSource, readBytes } from './randomAccess.js';
+import { type ArchiveFormat, endsAsZip, formatOf } from './detectFormat.js';
+import { boundTo, type RandomAccessSource, readBytes } from './randomAccess.js';
 
 /** Bytes read to tell the format: the first tar header, even behind a gzip header. */
 const formatHeadBytes = 4096;
 
 /**
- * The format of the archive a source holds, told from its first bytes; `undefined` for anything else.
+ * The format of the archive a source holds, told from its first bytes; `undefined` for anything
+ * else. A source whose first bytes are none of them is still a zip if its end is a zip's (a
+ * self-extracting zip: see {@link endsAsZip}), when `tail` allows reading its end.
  *
  * @param signal Ends the read early.
+ * @param tail Whether the end may be read too. Default: true. A server without byte ranges would
+ * send the whole file to reach its end: there it is false.
  */
-export async function formatOfSource(source: RandomAccessSource, signal?: AbortSignal): Promise<ArchiveFormat | undefined> {
-  return formatOf(await readBytes(source, 0, formatHeadBytes, signal));
+export async function formatOfSource(source: RandomAccessSource, signal?: AbortSignal, tail = true): Promise<ArchiveFormat | undefined> {
+  const format = await formatOf(await readBytes(source, 0, formatHeadBytes, signal));
+  if (format !== undefined || !tail) return format;
+  return (await endsAsZip(boundTo(source, signal))) ? 'zip' : undefined;
 }
 
 /**

@@ -136,7 +136,8 @@ export async function openRemoteArchive(url: string, name: string, options: Remo
     },
   };
   try {
-    const format = await opening(name, source, () => formatOfSource(source, signal));
+    // A self-extracting zip is told by its end: only where ranges reach it without the rest.
+    const format = await opening(name, source, () => formatOfSource(source, signal, source.ranged));
     if (!format) throw new ArchiveError(name, notAnArchive);
     // Zip, 7z and RAR are read out of order (7-Zip seeks even in a RAR): without ranges, a copy is needed.
     if ((format === 'zip' || format === '7z' || format === 'rar') && !source.ranged) return await openDownloaded(source, name, format, remote, options);
