@@ -1,6 +1,7 @@
 import type { Api, TelegramClient } from 'telegram';
 import { realWait, type Wait } from '../retry.js';
 import { floodWaitSeconds } from './telegramErrors.js';
+import { senderSettled } from './senderSettled.js';
 import { networkOf, type TelegramNetwork } from './telegramNetwork.js';
 
 /**
@@ -38,7 +39,8 @@ export type TelegramCall = <R extends Api.AnyRequest>(request: R, signal: AbortS
  *
  * Over a client that {@link watchTelegramNetwork} watches (every client `connectTelegram` makes),
  * a request waits for the network before it goes, and a request in flight when the network went
- * away fails with an `UnreachableError` once the watch gives up, instead of waiting for good.
+ * away fails with an `UnreachableError` once the watch gives up, instead of waiting for good. A
+ * request never goes while gramjs reconnects, which would lose it ({@link senderSettled}).
  *
  * @param client The connected client; only its `invoke` is used.
  * @param wait How to wait. Default: a real timer.
@@ -59,8 +61,12 @@ export function telegramCall(
       signal.throwIfAborted();
       for (let pause = pauses.get(method); pause; pause = pauses.get(method)) await untilAborted(pause, signal);
       try {
-        if (!network) return await untilAborted(client.invoke(request), signal);
+        if (!network) {
+          await senderSettled(client, signal);
+          return await untilAborted(client.invoke(request), signal);
+        }
         await network.ready(signal);
+        await senderSettled(client, signal);
         return await network.guard(client.invoke(request), signal);
       } catch (error) {
         const seconds = floodWaitSeconds(error);
