@@ -1,6 +1,6 @@
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { concatMap, lastValueFrom, toArray } from 'rxjs';
+import { concatMap, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Entry, OpenConfig } from '../../src/entry.js';
 import { TruncatedError } from '../../src/errors.js';
@@ -72,6 +72,14 @@ describe('zip entry bytes of a local file', () => {
     const [deflated] = await readAll({ reuseChunks: true });
     expect(deflated!.name).toBe('notes.txt');
     expect(Buffer.concat(deflated!.copies).equals(notes)).toBe(true);
+  });
+
+  it('reads an entry opened after its reading ended, as the entries unsubscribed close the shared descriptor', async () => {
+    const archive = await openArchive(join(workspace.root, 'roll.zip'));
+    const entry = await firstValueFrom(archive.entries({ skip: (index) => index !== 1 }));
+    const copies: Buffer[] = [];
+    for await (const chunk of entry.open({ reuseChunks: true })) copies.push(Buffer.from(chunk));
+    expect(Buffer.concat(copies).equals(video)).toBe(true);
   });
 
   it('fails a stored entry as truncated when the file ends inside its data', async () => {
