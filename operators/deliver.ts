@@ -137,7 +137,8 @@ function removeFiles(album: Album): Promise<unknown> {
  * @see releaseEntries
  * @param config The sink, attempts (default 3), backoff (default 1 s doubling, at most 60 s), the
  * jitter source, the scheduler, the albums run ahead (default 0) and the count of albums on disk.
- * @return An operator from album steps to delivered or undelivered steps.
+ * @return An operator from album steps to delivered or undelivered steps (each after a
+ * `delivering` step with `ahead: 1`).
  */
 export function deliver(config: DeliverConfig): MonoTypeOperatorFunction<Step> {
   const {
