@@ -16,9 +16,11 @@ export interface ArchivedFile {
  * (`-ms=on`, `-m0=PPMd`, `-mhe=on -pSecret`, `-v100k`, …), into `folder` as `name` (or
  * `name.001`, `name.002`, … with `-v`).
  *
+ * @param renames Items renamed in the archive after it is written (7-Zip's `rn`), old name then
+ * new: a name that another item has makes two items of one name, which 7-Zip allows.
  * @return The files written, sorted by name.
  */
-export async function writeSevenZip(folder: string, name: string, files: readonly ArchivedFile[], switches: readonly string[] = []): Promise<string[]> {
+export async function writeSevenZip(folder: string, name: string, files: readonly ArchivedFile[], switches: readonly string[] = [], renames: readonly (readonly [string, string])[] = []): Promise<string[]> {
   const output: string[] = [];
   const sevenZip = await SevenZip({ print: (line: string) => output.push(line), printErr: (line: string) => output.push(line) });
   const { FS } = sevenZip;
@@ -43,6 +45,7 @@ export async function writeSevenZip(folder: string, name: string, files: readonl
   }
   const roots = [...new Set(files.map((file) => file.name.split('/')[0]!))];
   sevenZip.callMain(['a', '-t7z', '-bd', '-sccUTF-8', '-scsUTF-8', ...switches, `/out/${name}`, ...roots]);
+  if (renames.length > 0) sevenZip.callMain(['rn', '-bd', '-sccUTF-8', `/out/${name}`, ...renames.flat()]);
   const written = FS.readdir('/out').filter((file) => file !== '.' && file !== '..').sort();
   if (written.length === 0) throw new Error(`7-Zip wrote no archive:\n${output.join('\n')}`);
   for (const file of written) await writeFile(join(folder, file), FS.readFile(`/out/${file}`));

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PasswordNeededError } from '../../src/errors.js';
@@ -66,6 +66,24 @@ describe('7z archives through send()', () => {
     expect(summary.entries).toBe(content.length + 3);
     expect(summary.skipped.map((item) => `${item.entry}:${item.reason}`).sort()).toEqual(['notes/empty.txt:empty']);
     expect(summary.failed).toEqual([]);
+  });
+
+  it('delivers two items of one name (7-Zip allows them) as two files, each with its own bytes', async () => {
+    const files: ArchivedFile[] = [
+      { name: 'DCIM/a.jpg', data: jpegBytes(20_000, 'first') },
+      { name: 'DCIM/b.jpg', data: jpegBytes(25_000, 'second') },
+      { name: 'DCIM/c.jpg', data: jpegBytes(30_000, 'third') },
+    ];
+    for (const switches of [['-ms=on'], ['-ms=off']]) {
+      const [file] = await writeSevenZip(workspace.root, 'twins.7z', files, switches, [['DCIM/a.jpg', 'DCIM/b.jpg']]);
+      await rm(workspace.out, { recursive: true, force: true });
+      await rm(workspace.state, { recursive: true, force: true });
+      const { summary } = await send(file!);
+      expect(summary).toMatchObject({ entries: 4, delivered: 3, directories: 1, failed: [], skipped: [] });
+      const digests = await deliveredDigests(workspace.out);
+      expect(digests.map((item) => item.entry)).toEqual(['DCIM/b.jpg', 'DCIM/b.jpg', 'DCIM/c.jpg']);
+      expect(new Set(digests.map((item) => item.sha256))).toEqual(new Set(files.map((item) => sha256(item.data!))));
+    }
   });
 
   describe('with AES-encrypted data (names in clear)', () => {
