@@ -41,6 +41,7 @@ export type { Album, AlbumGroup, Outcome, Receipt, Step, StepOf, TempFile } from
 export { awaitsPassword, Manifest, manifestVersion, type ManifestData, type OutcomeRecord, type InFlightRecord, type ResumeConfig } from './state/manifest.js';
 export { checkDiskSpaceProbe, type DiskSpace, type DiskSpaceProbe } from './freeSpace.js';
 export { spaceLedger, type LedgerAccount, type SpaceLedger } from './spaceLedger.js';
+export { AlbumsOnDisk } from './albumsOnDisk.js';
 export { defaultStateDir } from './state/stateDir.js';
 
 // Errors, and the reasons an entry is not delivered.

@@ -134,7 +134,7 @@ describe('the bot', () => {
     await sleep(400);
     const sent = harness.server.messages.length;
     expect(sent).toBeLessThan(30);
-    expect(sent % 5).toBe(0);
+    // The files of the album read ahead meanwhile go too, as a short album: nothing waits on disk while paused.
     expect(await filesUnder(join(workspace.state, 'tmp'))).toEqual([]);
     harness.say('/queue');
     await harness.reply(/^Paused \(\/resume goes on\)\.\n▶ #1 pause\.zip \(.*\): paused/);

@@ -73,7 +73,7 @@ describe('send over HTTP', () => {
    */
   const structureRanges = ({ size }: ZipLayout) => ['bytes=0-0', `bytes=0-${formatHead - 1}`, `bytes=${size - endSearch}-${size - 1}`];
 
-  it('keeps at most one album of files on disk while reading a zip over ranges, and writes nothing else', async () => {
+  it('keeps at most two albums of files on disk (the one delivered and the next, read ahead) while reading a zip over ranges, and writes nothing else', async () => {
     server = await startHttpServer();
     await servedZip('/photos.zip');
     const base = await options();
@@ -88,7 +88,8 @@ describe('send over HTTP', () => {
     };
     await runSend(server.url('/photos.zip'), { ...base, sink });
     expect(waiting.length).toBeGreaterThan(2);
-    expect(Math.max(...waiting)).toBeLessThanOrEqual(4);
+    // Two albums of 4: the one handed to the sink, and the next, read meanwhile.
+    expect(Math.max(...waiting)).toBeLessThanOrEqual(8);
     expect(await filesUnder(tmp)).toEqual([]);
     expect((await filesUnder(workspace.state)).filter((file) => !file.startsWith('manifests/'))).toEqual([]);
     expect(await deliveredDigests(workspace.out)).toEqual(expected);
