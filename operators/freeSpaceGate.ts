@@ -45,7 +45,7 @@ export interface FreeSpaceGateConfig {
    * Default: 1 000; 0 probes before every entry.
    */
   probeTtl?: number | undefined;
-  /** How free space is measured. Default: `check-disk-space`. */
+  /** How free space is measured. Default: `statfs` (`check-disk-space` where Node cannot ask). */
   probe?: DiskSpaceProbe | undefined;
   /** Scheduler for the re-check timer and the probe's age. Default: `asyncScheduler`. */
   scheduler?: SchedulerLike | undefined;
@@ -127,7 +127,7 @@ function takesSpace(entry: Entry): boolean {
  * @see materialise
  * @see spaceLedger
  * @param config The folder to watch, the threshold (default 3 GB), the re-check period (default
- * 30 s), the probe's lifetime (default 1 s), the probe (default `check-disk-space`), the scheduler,
+ * 30 s), the probe's lifetime (default 1 s), the probe (default `statfs`), the scheduler,
  * the shared ledger (default none) and the albums on their way to the sink (default none).
  * @return An operator that delays entries while space is short and reports pauses in the stream.
  */

@@ -48,7 +48,7 @@ export interface SendOptions {
   password?: string | undefined;
   /** Forget what earlier runs did and start over. Default: false. */
   restart?: boolean | undefined;
-  /** How free space is measured. Default: `check-disk-space`. */
+  /** How free space is measured. Default: `statfs` (`check-disk-space` where Node cannot ask). */
   probe?: DiskSpaceProbe | undefined;
   /** Scheduler for waits (free space, retries). Default: `asyncScheduler`. */
   scheduler?: SchedulerLike | undefined;

@@ -166,7 +166,7 @@ describe('freeSpaceGate operator', () => {
     expect(pulled).toBe(3);
   });
 
-  it('measures a real folder with check-disk-space', async () => {
+  it('measures a real folder with the default probe (statfs)', async () => {
     const space = await checkDiskSpaceProbe(process.cwd());
     expect(space.size).toBeGreaterThan(0);
     expect(space.free).toBeGreaterThanOrEqual(0);

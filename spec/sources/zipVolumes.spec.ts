@@ -219,7 +219,9 @@ describe('a zip split into volumes', () => {
       expect(before.length).toBeLessThan(files.length);
 
       const second = await runSend(join(workspace.root, 'x.z05'), { sink: await dirSink(workspace.out), state: workspace.state, albumSize: 2 });
-      expect(stepsOf(second.steps, 'opened')[0]!.settled).toBeGreaterThanOrEqual(before.length);
+      // The album read ahead may have reached the folder before the stop recorded it: it is in
+      // flight, sent again under its id (a no-op), so only the first is sure to be settled.
+      expect(stepsOf(second.steps, 'opened')[0]!.settled).toBeGreaterThan(0);
       expect(second.summary).toMatchObject({ delivered: files.length, failed: [] });
       expect(await deliveredDigests(workspace.out)).toEqual(expected);
       expect((await readdir(join(workspace.state, 'manifests'))).filter((name) => name.endsWith('.json'))).toHaveLength(1);
