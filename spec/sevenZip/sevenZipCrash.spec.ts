@@ -134,7 +134,7 @@ describe('a 7z run killed and stopped by signals (built CLI)', () => {
     };
     // `-mx=1`: still LZMA2, and quicker to build.
     solid = await build('solid.7z', camera(20, 'solid', 250_000, 200_000), ['-ms=on', '-mx=1']);
-    nonSolid = await build('non-solid.7z', camera(12, 'non-solid', 100_000, 200_000), ['-ms=off', '-mx=1']);
+    nonSolid = await build('non-solid.7z', camera(24, 'non-solid', 100_000, 200_000), ['-ms=off', '-mx=1']);
     const video = incompressible(bigSize, 'big', mp4Bytes);
     big = await build(
       'big.7z',

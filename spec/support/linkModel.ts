@@ -63,6 +63,12 @@ export class LinkModel {
   private since = 0;
 
   private readonly fairShare: LinkFairShare | undefined;
+  /**
+   * The last answer due on each connection: a connection is one ordered byte stream, so an answer
+   * never overtakes one to a request sent before it on the same connection, even where two are due
+   * within the timers' millisecond.
+   */
+  private readonly lastAnswer = new Map<number, Promise<void>>();
 
   constructor(readonly config: LinkConfig) {
     this.fairShare = config.connectionOf ? new LinkFairShare(config.bytesPerSecond) : undefined;
@@ -86,10 +92,17 @@ export class LinkModel {
     this.sent += bytes;
     this.change(request.className, +1);
     try {
-      let leftAt: number;
-      if (this.fairShare && this.config.connectionOf) leftAt = await this.fairShare.send(this.config.connectionOf(request), bytes);
-      else leftAt = this.uplinkFreeAt = Math.max(now, this.uplinkFreeAt) + (bytes / bytesPerSecond) * 1000;
-      await sleep(Math.max(0, leftAt + roundTripMs - performance.now()));
+      const connection = this.fairShare && this.config.connectionOf ? this.config.connectionOf(request) : 0;
+      const before = this.lastAnswer.get(connection);
+      const answered = (async () => {
+        let leftAt: number;
+        if (this.fairShare) leftAt = await this.fairShare.send(connection, bytes);
+        else leftAt = this.uplinkFreeAt = Math.max(now, this.uplinkFreeAt) + (bytes / bytesPerSecond) * 1000;
+        await sleep(Math.max(0, leftAt + roundTripMs - performance.now()));
+        await before;
+      })();
+      this.lastAnswer.set(connection, answered);
+      await answered;
     } finally {
       this.change(request.className, -1);
     }
