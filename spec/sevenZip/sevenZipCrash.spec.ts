@@ -346,7 +346,7 @@ describe('a 7z run killed and stopped by signals (built CLI)', () => {
       const files = big.files;
       const args = sendArgs(archive, workspace.out, workspace.state, '--album-size', String(albumSize));
       const cli = startCli(args, env);
-      // The big entry's temp file, part written: more than 7-Zip's 4 MiB ring behind it.
+      // The big entry's temp file, part written: more than 7-Zip's output ring behind it.
       await partWritten(cli, archivePaths(workspace.state, archive).tmp, ring, bigSize - 2 * ring);
       await expectStopped(cli, archive, 'big entry being written');
       await expectFinished(archive, args, files);

@@ -40,12 +40,16 @@ function selectable(item: SevenZipItem, names: ReadonlyMap<string, number>): boo
   return names.get(item.name) === 1 && !/[\r\n]|^\s|\s$/.test(item.name);
 }
 
-/** Bytes that end with an error once the item is out, if 7-Zip reported one. */
-function checked(pass: SevenZipPass, item: SevenZipItem, archive: string): EntryBytes {
+/**
+ * Bytes that end with an error once the item is out, if 7-Zip reported one.
+ *
+ * @param lend Lend each chunk (`reuseChunks`): a view of 7-Zip's output, valid until the next.
+ */
+function checked(pass: SevenZipPass, item: SevenZipItem, archive: string, lend: boolean): EntryBytes {
   let stopped = false;
   async function* read(): AsyncGenerator<Uint8Array> {
     let got = 0;
-    for await (const chunk of pass.bytes(item)) {
+    for await (const chunk of pass.bytes(item, lend)) {
       if (stopped) return;
       got += chunk.length;
       yield chunk;
@@ -139,7 +143,7 @@ export function sevenZipEntries(set: SevenZipSet, { skip = () => false, password
           encrypted: item.encrypted ? (password === undefined ? 'no-password' : 'password') : false,
           ...(unsupported !== undefined && { unsupportedMethod: unsupported }),
           ...(problem !== undefined && { problem }),
-          open: () => (readable && problem === undefined ? checked(pass!, item, set.name) : noBytes),
+          open: (config) => (readable && problem === undefined ? checked(pass!, item, set.name, config?.reuseChunks === true) : noBytes),
           release: lease.release,
         };
         subscriber.next(entry);

@@ -56,9 +56,13 @@ export class SevenZipPass {
     return this.aside ? undefined : this.order[this.cursor];
   }
 
-  /** Takes the next event of the run and follows it; returns the chunk it was, if any. */
-  private async step(): Promise<Uint8Array | undefined> {
-    const { value: event } = await this.run.next();
+  /**
+   * Takes the next event of the run and follows it; returns the chunk it was, if any.
+   *
+   * @param lend Take a chunk lent (see {@link SevenZipRun.next}): valid until the next step.
+   */
+  private async step(lend: boolean): Promise<Uint8Array | undefined> {
+    const { value: event } = await this.run.next(lend);
     if (event.type === 'data') return event.bytes;
     if (event.type === 'exit') {
       this.exit = event;
@@ -108,17 +112,21 @@ export class SevenZipPass {
       if (current && current.index === item.index) return 'found';
       if (current && current.index > item.index) return 'missed';
       if (this.exit) return 'ended';
-      await this.step();
+      // The bytes passed over are dropped: lent, they cost no copy.
+      await this.step(true);
     }
   }
 
   /**
    * The bytes of `item`, which must be the one 7-Zip is on ({@link seek}), until 7-Zip starts the
    * next or ends; then the failure it reported for it, if any, is thrown by the caller's check.
+   *
+   * @param lend Yield views of 7-Zip's output ring, each valid only until the next is asked for
+   * (`reuseChunks` of `Entry.open`), instead of copies.
    */
-  async *bytes(item: SevenZipItem): AsyncGenerator<Uint8Array> {
+  async *bytes(item: SevenZipItem, lend = false): AsyncGenerator<Uint8Array> {
     while (this.current?.index === item.index && !this.exit) {
-      const chunk = await this.step();
+      const chunk = await this.step(lend);
       if (chunk && this.current?.index === item.index) yield chunk;
     }
   }

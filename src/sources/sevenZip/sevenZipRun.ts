@@ -31,7 +31,7 @@ export interface SevenZipRunOptions {
   args: readonly string[];
   /** Names for a list file, passed as `@/unspool-list.txt` in `args`. Default: none. */
   list?: readonly string[] | undefined;
-  /** Output bytes 7-Zip may have written ahead of the consumer: the size of the ring they go through. Default: 4 MiB. */
+  /** Output bytes 7-Zip may have written ahead of the consumer: the size of the ring they go through. Default: 1 MiB. */
   inFlight?: number | undefined;
 }
 
@@ -80,14 +80,16 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
   private readonly data = new SharedArrayBuffer(readBlock);
   private readonly output: Uint8Array;
   private readonly events: (SevenZipEvent | RingSlice)[] = [];
-  private waiting: ((event: SevenZipEvent) => void) | undefined;
+  private waiting: { readonly resolve: (event: SevenZipEvent) => void; readonly lend: boolean } | undefined;
+  /** Bytes of the ring lent with the last chunk, given back when the next event is asked for. */
+  private lent = 0;
   private ended = false;
   private consumed = 0;
   private readonly aborting = new AbortController();
   private readonly readers: (SequentialReader | undefined)[];
 
   constructor(options: SevenZipRunOptions) {
-    this.output = new Uint8Array(new SharedArrayBuffer(Math.max(64 * 1024, options.inFlight ?? 4 * 1024 * 1024)));
+    this.output = new Uint8Array(new SharedArrayBuffer(Math.max(64 * 1024, options.inFlight ?? 1024 * 1024)));
     this.readers = options.volumes.map((volume) => (volume.source ? new SequentialReader(volume.source, volume.size, this.aborting.signal) : undefined));
     const workerData: WorkerInput = {
       modulePath,
@@ -132,22 +134,34 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
     if (event.type === 'exit') this.ended = true;
     const waiting = this.waiting;
     this.waiting = undefined;
-    if (waiting) this.hand(event, waiting);
+    if (waiting) this.hand(event, waiting.resolve, waiting.lend);
     else this.events.push(event);
   }
 
   /**
-   * Hands an event to the consumer; a chunk is copied out of the ring as it is handed over, and
-   * its room in the ring is then 7-Zip's to write more.
+   * Hands an event to the consumer. A chunk is copied out of the ring as it is handed over, and its
+   * room in the ring is then 7-Zip's to write more; or, lent, it is handed as a view of the ring,
+   * whose room is given back only when the next event is asked for.
    */
-  private hand(event: SevenZipEvent | RingSlice, to: (event: SevenZipEvent) => void): void {
+  private hand(event: SevenZipEvent | RingSlice, to: (event: SevenZipEvent) => void, lend: boolean): void {
     if (event.type !== 'ring') return to(event);
+    const view = this.output.subarray(event.at, event.at + event.length);
+    if (lend) {
+      this.lent = event.length;
+      return to({ type: 'data', bytes: view });
+    }
     const bytes = Buffer.allocUnsafe(event.length);
-    bytes.set(this.output.subarray(event.at, event.at + event.length));
-    this.consumed = (this.consumed + event.length) | 0;
+    bytes.set(view);
+    this.giveBack(event.length);
+    to({ type: 'data', bytes });
+  }
+
+  /** Gives room in the ring back to 7-Zip, and wakes it if it waits for room. */
+  private giveBack(length: number): void {
+    if (length === 0) return;
+    this.consumed = (this.consumed + length) | 0;
     Atomics.store(this.slots, control.consumed, this.consumed);
     Atomics.notify(this.slots, control.consumed);
-    to({ type: 'data', bytes });
   }
 
   /** Output bytes 7-Zip wrote and the consumer was not yet handed: at most `inFlight`. */
@@ -155,13 +169,21 @@ export class SevenZipRun implements AsyncIterableIterator<SevenZipEvent> {
     return this.events.reduce((total, event) => total + (event.type === 'ring' ? event.length : 0), 0);
   }
 
-  /** The next event; after `exit`, `exit` again. */
-  async next(): Promise<IteratorResult<SevenZipEvent>> {
+  /**
+   * The next event; after `exit`, `exit` again.
+   *
+   * @param lend Hand a chunk as a view of the ring instead of a copy: no allocation per chunk,
+   * and no garbage for the collector, for a caller that is done with each chunk before it asks
+   * for the next event (the view's room is 7-Zip's again from then on).
+   */
+  async next(lend = false): Promise<IteratorResult<SevenZipEvent>> {
+    this.giveBack(this.lent);
+    this.lent = 0;
     const event = await new Promise<SevenZipEvent>((resolve) => {
       const queued = this.events.shift();
-      if (queued) this.hand(queued, resolve);
+      if (queued) this.hand(queued, resolve, lend);
       else if (this.ended) resolve({ type: 'exit', code: -1, error: 'stopped' });
-      else this.waiting = resolve;
+      else this.waiting = { resolve, lend };
     });
     return { done: false, value: event };
   }
