@@ -84,6 +84,14 @@ export function neverWrong(report: DeliveryReport) {
   return { duplicated, unknown, wrongBytes, idsInTwoFolders, strayFiles, badAlbums };
 }
 
+/**
+ * The {@link DeliveryReport} of a finished delivery of `count` files: each in place once, byte for
+ * byte, in whole albums, and nothing else (whatever number of album folders `report` counts).
+ */
+export function deliveredOnce(report: DeliveryReport, count: number): DeliveryReport {
+  return { folders: report.folders, delivered: count, duplicated: [], unknown: [], wrongBytes: [], idsInTwoFolders: [], strayFiles: [], badAlbums: [], partial: [], missing: [] };
+}
+
 /** The lines of an archive's journal of delivered albums, parsed. */
 export async function journalLines(paths: ArchivePaths): Promise<{ album: string; entries: number[]; receipt: string[] }[]> {
   const text = await readFile(paths.manifest.replace(/\.json$/, '.albums.jsonl'), 'utf8').catch(() => '');
