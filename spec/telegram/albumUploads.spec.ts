@@ -55,6 +55,14 @@ function gatherParts(recorder: TelegramRecorder, budget: number, total: number):
   return { most: () => most };
 }
 
+/** A document of `parts` parts (the last one short) in `folder`, as `materialise` leaves it. */
+async function documentIn(folder: string, index: number, parts: number): Promise<TempFile> {
+  const data = pseudoRandomBytes((parts - 1) * 512 * 1024 + 1000 + index, `doc-${index}`);
+  const path = join(folder, `${index}.part`);
+  await writeFile(path, data);
+  return { entry: testEntry(index, `docs/d${index}.bin`, { media: 'document', size: data.length }), path, size: data.length, media: 'document' };
+}
+
 describe('the Telegram sink uploads an album at once', () => {
   let workspace: Workspace;
   let recorder: TelegramRecorder;
@@ -70,13 +78,7 @@ describe('the Telegram sink uploads an album at once', () => {
     await removeWorkspace(workspace);
   });
 
-  /** A document of `parts` parts (the last one short), as `materialise` leaves it. */
-  const document = async (index: number, parts: number): Promise<TempFile> => {
-    const data = pseudoRandomBytes((parts - 1) * 512 * 1024 + 1000 + index, `doc-${index}`);
-    const path = join(workspace.root, `${index}.part`);
-    await writeFile(path, data);
-    return { entry: testEntry(index, `docs/d${index}.bin`, { media: 'document', size: data.length }), path, size: data.length, media: 'document' };
-  };
+  const document = (index: number, parts: number) => documentIn(workspace.root, index, parts);
   /** An album of four documents of three parts each: twelve parts. */
   const fourDocuments = async (id = 'album-1'): Promise<Album> => ({ id, group: 'document', files: await Promise.all([0, 1, 2, 3].map((index) => document(index, 3))) });
   const deliver = (sink: Sink, album: Album, uploads: UploadJournal, signal = never): Promise<Receipt> =>
@@ -208,12 +210,7 @@ describe('Sink.prepare of the Telegram sink', () => {
     await removeWorkspace(workspace);
   });
 
-  const document = async (index: number, parts: number): Promise<TempFile> => {
-    const data = pseudoRandomBytes((parts - 1) * 512 * 1024 + 1000 + index, `doc-${index}`);
-    const path = join(workspace.root, `${index}.part`);
-    await writeFile(path, data);
-    return { entry: testEntry(index, `docs/d${index}.bin`, { media: 'document', size: data.length }), path, size: data.length, media: 'document' };
-  };
+  const document = (index: number, parts: number) => documentIn(workspace.root, index, parts);
   const albumOf = async (count: number, id = 'album-2'): Promise<Album> => ({ id, group: 'document', files: await Promise.all(Array.from({ length: count }, (_, index) => document(index, 2))) });
   const deliver = (sink: Sink, album: Album, uploads: UploadJournal, signal = never): Promise<Receipt> =>
     firstValueFrom(from(sink.deliver(album, signal, { archive: 'a.zip', uploads })));
