@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatRef } from '../../src/bot/job.js';
 import { type GatheredSet, volumeGathering } from '../../src/bot/volumeGathering.js';
-import { setMemberOf } from '../../src/bot/volumeName.js';
+import { setMemberOf } from '../../src/sources/volumeNames.js';
 
 const chat: ChatRef = { kind: 'user', id: '4242', accessHash: '99' };
 const other: ChatRef = { kind: 'user', id: '5151', accessHash: '7' };

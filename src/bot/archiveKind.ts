@@ -1,4 +1,4 @@
-import { isLaterVolume } from './volumeName.js';
+import { isLaterVolume } from '../sources/volumeNames.js';
 
 /** Names of the archives unspool reads, comic-book names (`.cbz`, `.cbr`, `.cb7`) and volume sets' first volumes included. */
 const archiveName = /\.(zip|cbz|tar|tgz|tar\.gz|7z|cb7|rar|cbr|tar\.xz|txz|tar\.bz2|tbz2|tbz|tar\.zst|tar\.zstd|tzst|7z\.001|zip\.001|rar\.001)$/;

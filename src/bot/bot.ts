@@ -29,7 +29,7 @@ import { mediaRelay } from './mediaRelay.js';
 import { statusBoard } from './statusBoard.js';
 import { archiveKindOf } from './archiveKind.js';
 import { type GatheredSet, volumeGathering } from './volumeGathering.js';
-import { volumeNameOf } from './volumeName.js';
+import { volumeNameOf } from '../sources/volumeNames.js';
 import { loadWaitingVolumes, saveWaitingVolumes } from './waitingVolumes.js';
 import { laterVolumeText, missingVolumesText } from './volumeTexts.js';
 import type { Stall } from '../runActivity.js';

@@ -1,6 +1,6 @@
 import { chatIdOf } from './chatRef.js';
 import type { ChatRef } from './job.js';
-import { type SetMember, setMemberOf } from './volumeName.js';
+import { type SetMember, setMemberOf } from '../sources/volumeNames.js';
 
 /** A file of a set that came to the bot, as a message in its chat. */
 export interface GatheredVolume {

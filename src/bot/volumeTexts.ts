@@ -1,4 +1,4 @@
-import type { VolumeName } from './volumeName.js';
+import type { VolumeName } from '../sources/volumeNames.js';
 
 /**
  * The answer to later volumes of a set that came without its first (`x.part2.rar`) when no more

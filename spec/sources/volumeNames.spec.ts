@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isLaterVolume, volumeNameOf } from '../../src/bot/volumeName.js';
+import { volumeNaming } from '../../src/sources/sevenZip/sevenZipVolumeNames.js';
+import { isLaterVolume, volumeNameOf } from '../../src/sources/volumeNames.js';
 
 describe('volumeNameOf', () => {
   it('reads RAR volumes named x.partN.rar, keeping the width and spelling of the first', () => {
@@ -34,5 +35,27 @@ describe('isLaterVolume', () => {
   it('is true for every volume but the one its set opens by', () => {
     expect(['movie.part1.rar', 'movie.part01.rar', 'photos.7z.001', 'photos.zip.001', 'movie.rar'].map(isLaterVolume)).toEqual([false, false, false, false, false]);
     expect(['movie.part2.rar', 'photos.7z.002', 'movie.r00', 'photos.z01'].map(isLaterVolume)).toEqual([true, true, true, true]);
+  });
+});
+
+describe('volumeNaming (the 7z and RAR sets 7-Zip is given)', () => {
+  const names = (file: string, count: number, exists: (name: string) => boolean = () => true) => {
+    const naming = volumeNaming(file, exists);
+    return naming && { format: naming.format, names: Array.from({ length: count }, (_, n) => naming.name(n)) };
+  };
+
+  it('names every volume of a set from any one of them, in its spelling', () => {
+    expect(names('photos.7z.002', 2)).toEqual({ format: '7z', names: ['photos.7z.001', 'photos.7z.002'] });
+    expect(names('photos.7z.1000', 1)).toEqual({ format: '7z', names: ['photos.7z.001'] });
+    expect(names('movie.PART03.RAR', 2)).toEqual({ format: 'rar', names: ['movie.PART01.RAR', 'movie.PART02.RAR'] });
+    expect(names('movie.r00', 3)).toEqual({ format: 'rar', names: ['movie.rar', 'movie.r00', 'movie.r01'] });
+    expect(names('MOVIE.R05', 1)).toEqual({ format: 'rar', names: ['MOVIE.RAR'] });
+    expect(volumeNaming('movie.rar', () => true)!.name(101)).toBe('movie.s00');
+  });
+
+  it('takes a plain x.rar as a set only when x.r00 is beside it, and leaves zips to the zip reader', () => {
+    expect(names('movie.rar', 2, (name) => name === 'movie.r00')).toEqual({ format: 'rar', names: ['movie.rar', 'movie.r00'] });
+    expect(names('movie.rar', 2, () => false)).toBeUndefined();
+    for (const file of ['photos.zip.001', 'photos.z01', 'photos.zip', 'movie.rar.001', 'photos.7z', 'photos.7z.000']) expect([file, volumeNaming(file, () => true)]).toEqual([file, undefined]);
   });
 });

@@ -25,8 +25,14 @@ const patterns: readonly { readonly name: RegExp; readonly read: (match: RegExpE
   },
   {
     // 7-Zip's split (`-v`), which cuts any file, a 7z, zip or RAR archive among them, into pieces.
-    name: /^(.+\.(7z|zip|rar))\.(\d{3})$/i,
-    read: ([, archive, ext, digits]) => ({ format: ext!.toLowerCase() as VolumeName['format'], number: Number(digits), main: `${archive}.001` }),
+    // Three digits at least (`x.7z.1000` follows `x.7z.999`); a wider name padded with zeros
+    // (`x.7z.0002`) keeps its width.
+    name: /^(.+\.(7z|zip|rar))\.(\d{3,})$/i,
+    read: ([, archive, ext, digits]) => ({
+      format: ext!.toLowerCase() as VolumeName['format'],
+      number: Number(digits),
+      main: `${archive}.${'1'.padStart(digits!.startsWith('0') ? digits!.length : 3, '0')}`,
+    }),
   },
   {
     name: /^(.+)\.([rs])(\d\d)$/i,
@@ -103,8 +109,8 @@ export function setMemberOf(fileName: string): SetMember | undefined {
   const main = volume?.main ?? fileName;
   const parts = /^(.+\.part)(\d+)(\.rar)$/i.exec(main);
   if (parts) return { main, number: volume!.number, spanned: false, nameOf: (n) => `${parts[1]}${pad(n, parts[2]!.length)}${parts[3]}` };
-  const pieces = /^(.+)\.(\d{3})$/.exec(main);
-  if (pieces) return { main, number: volume!.number, spanned: false, nameOf: (n) => `${pieces[1]}.${pad(n, 3)}` };
+  const pieces = /^(.+)\.(\d{3,})$/.exec(main);
+  if (pieces) return { main, number: volume!.number, spanned: false, nameOf: (n) => `${pieces[1]}.${pad(n, pieces[2]!.length)}` };
   const [, base, extension] = /^(.+)\.(rar|zip)$/i.exec(main)!;
   const upper = extension === extension!.toUpperCase();
   if (extension!.toLowerCase() === 'zip') {
