@@ -59,3 +59,26 @@ export interface Archive {
    */
   close?(): Promise<void>;
 }
+
+/**
+ * An archive with its origin, whose `close()` also lets go of what its source holds for it (a
+ * download to delete, a connection to log out of): `after` runs once, after the archive's own
+ * `close()`, however often `close()` is called.
+ *
+ * @param archive The archive as its reader opened it.
+ * @param remote Where it comes from, as recorded (no secrets).
+ * @param after What to let go of.
+ */
+export function closingWith(archive: Archive, remote: RemoteOrigin, after: () => Promise<unknown>): Archive {
+  let closed = false;
+  return {
+    ...archive,
+    remote,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await archive.close?.();
+      await after();
+    },
+  };
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import type { Entry } from '../../entry.js';
 import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
-import { type Archive, notAnArchive, type RemoteOrigin } from '../archive.js';
+import { type Archive, closingWith, notAnArchive, type RemoteOrigin } from '../archive.js';
 import { fileSource } from '../randomAccess.js';
 import { formatOfSource, openSourceArchive } from '../sourceArchive.js';
 import { downloadToFile } from './downloadToFile.js';
@@ -93,16 +93,7 @@ async function openDownloaded(
   try {
     await opening(name, source, () => downloadToFile(source, file, {}, signal));
     const archive = await opening(name, undefined, () => openSourceArchive(fileSource(file), name, format, signal, options.password));
-    let closed = false;
-    return {
-      ...archive,
-      remote,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await rm(file, { force: true });
-      },
-    };
+    return closingWith(archive, remote, () => rm(file, { force: true }));
   } catch (error) {
     await rm(file, { force: true });
     throw error;

@@ -3,7 +3,7 @@ import { ArchiveError, describeError, UnreachableError } from '../../errors.js';
 import { connectTelegram, type TelegramConnection } from '../../telegram/connectTelegram.js';
 import { realWait, telegramCall } from '../../telegram/telegramCall.js';
 import { telegramSettings } from '../../telegram/telegramSettings.js';
-import type { Archive, RemoteOrigin } from '../archive.js';
+import { type Archive, closingWith, type RemoteOrigin } from '../archive.js';
 import { documentChat } from './documentChat.js';
 import type { TelegramDocumentConfig } from './telegramDocumentSource.js';
 
@@ -30,7 +30,7 @@ export interface OpenChat {
 
 /**
  * Logs in, finds the chat, and opens an archive from its documents with `open`. The archive's
- * `close()` logs out (see {@link closingConnection}); so does a failure of any step.
+ * `close()` logs out (see {@link closingWith}); so does a failure of any step.
  *
  * @param chat The chat as the `tg:` name gives it.
  * @param name The archive as it may be shown.
@@ -49,7 +49,7 @@ export async function openFromChat(
     const signal = options.signal ?? new AbortController().signal;
     const peer = await documentChat((request) => send(request, signal), chat, name, connection.isBot);
     const { archive, remote } = await open({ connection, peer, signal });
-    return closingConnection(archive, remote, connection);
+    return closingWith(archive, remote, () => connection.close());
   } catch (error) {
     await connection.close();
     throw error;
@@ -70,26 +70,4 @@ export async function openingStep<T>(name: string, step: () => Promise<T>): Prom
   } catch (error) {
     throw error instanceof ArchiveError || error instanceof UnreachableError ? error : new ArchiveError(name, `cannot read: ${describeError(error)}`, { cause: error });
   }
-}
-
-/**
- * An archive read from Telegram documents, with its origin, whose `close()` also logs out of the
- * connection it reads through, once, after the archive's own `close()`.
- *
- * @param archive The archive as its reader opened it.
- * @param remote Where it comes from, as recorded (the `tg:` key, no secrets).
- * @param connection The connection its documents are read through.
- */
-export function closingConnection(archive: Archive, remote: RemoteOrigin, connection: { close(): Promise<void> }): Archive {
-  let closed = false;
-  return {
-    ...archive,
-    remote,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await archive.close?.();
-      await connection.close();
-    },
-  };
 }
