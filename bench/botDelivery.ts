@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BotDeliveryResult } from './botDeliveryChild.js';
-import { diskUsage } from './diskUsage.js';
+import { peakUsage } from './diskUsage.js';
 import type { Fixtures } from './fixtures.js';
 import { flushWrites, measure, type Measurement } from './measure.js';
 import { megabytes, type Row, seconds, table } from './report.js';
@@ -24,9 +24,9 @@ async function runOne(archive: string, cacheDir: string, timeWrapper: string | u
   const state = join(cacheDir, 'run-bot-state');
   await rm(state, { recursive: true, force: true });
   flushWrites();
-  let peakTempBytes = 0;
+  const temp = peakUsage(join(state, 'tmp'));
   const onTick = async () => {
-    peakTempBytes = Math.max(peakTempBytes, (await diskUsage(join(state, 'tmp'))).bytes);
+    await temp.sample();
   };
   try {
     const measurement = await measure({ command: process.execPath, args: [child, archive, state] }, { onTick, timeWrapper });
@@ -36,7 +36,7 @@ async function runOne(archive: string, cacheDir: string, timeWrapper: string | u
       measurement.code === 0 && last
         ? (JSON.parse(last) as BotDeliveryResult)
         : { error: `exit ${measurement.signal ?? measurement.code}: ${measurement.stderr.trim().split('\n').at(-1) ?? ''}` };
-    return { measurement, peakTempBytes, result };
+    return { measurement, peakTempBytes: temp.peak.bytes, result };
   } finally {
     await rm(state, { recursive: true, force: true });
   }

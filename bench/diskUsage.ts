@@ -51,3 +51,29 @@ export async function fileNames(folder: string): Promise<string[]> {
   const names = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
   return names.filter((name) => name.isFile()).map((name) => join(name.parentPath ?? name.path, name.name).slice(folder.length + 1));
 }
+
+/** The most a folder held at once, over the samples taken while something runs. */
+export interface PeakUsage {
+  /** The largest file count and the largest byte count seen (not necessarily at the same sample). */
+  readonly peak: Usage;
+  /** Takes a sample: the folder's usage now, which also raises the peak. */
+  sample(): Promise<Usage>;
+}
+
+/**
+ * Follows the peak usage of `folder` (a run's temp folder, its downloads): call `sample` on each
+ * tick of a measurement, read `peak` at the end.
+ */
+export function peakUsage(folder: string): PeakUsage {
+  let peak: Usage = { files: 0, bytes: 0 };
+  return {
+    get peak() {
+      return peak;
+    },
+    async sample() {
+      const now = await diskUsage(folder);
+      peak = { files: Math.max(peak.files, now.files), bytes: Math.max(peak.bytes, now.bytes) };
+      return now;
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AlbumFolder, albumFolders } from './albumFolders.js';
 import type { ArchiveKind, Competitor, ExtractionArchive } from './competitors.js';
-import { diskUsage, type Usage } from './diskUsage.js';
+import { diskUsage, peakUsage, type Usage } from './diskUsage.js';
 import type { Fixtures } from './fixtures.js';
 import { flushWrites, measure, type Measurement } from './measure.js';
 import { median, megabytes, type Row, seconds, table, times } from './report.js';
@@ -50,11 +50,10 @@ async function runOne(competitor: Competitor, program: string, archive: string, 
   await mkdir(out, { recursive: true });
   await mkdir(state, { recursive: true });
   flushWrites();
-  let peakTemp = { files: 0, bytes: 0 };
+  const temp = peakUsage(join(state, 'tmp'));
   const onTick = competitor.unspool
     ? async () => {
-        const now = await diskUsage(join(state, 'tmp'));
-        peakTemp = { files: Math.max(peakTemp.files, now.files), bytes: Math.max(peakTemp.bytes, now.bytes) };
+        await temp.sample();
       }
     : undefined;
   try {
@@ -64,7 +63,7 @@ async function runOne(competitor: Competitor, program: string, archive: string, 
     const albums = await albumFolders(out);
     const files = albums.reduce((sum, album) => sum + album.entries.length, 0);
     const bytes = albums.reduce((sum, album) => sum + album.bytes, 0);
-    return { measurement, out: { files, bytes }, peakTemp, albums };
+    return { measurement, out: { files, bytes }, peakTemp: temp.peak, albums };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

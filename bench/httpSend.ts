@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AlbumFolder, albumFolders } from './albumFolders.js';
 import { type ArchiveKind, unspoolCli, unspoolSendArgs } from './competitors.js';
-import { diskUsage, type Usage } from './diskUsage.js';
+import { diskUsage, peakUsage, type Usage } from './diskUsage.js';
 import { epochMs } from './fileServer.js';
 import { type Served, startFileServerProcess } from './fileServerProcess.js';
 import type { Fixtures } from './fixtures.js';
@@ -60,8 +60,6 @@ export interface HttpResult {
   readonly runs: readonly HttpRun[];
 }
 
-const larger = (a: Usage, b: Usage): Usage => ({ files: Math.max(a.files, b.files), bytes: Math.max(a.bytes, b.bytes) });
-
 /** The archive's file name in the cache folder, which is also its path on the server. */
 const fileName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
@@ -86,13 +84,12 @@ async function runOne(
   if (each.source !== 'file') await server.configure(each.source === 'ranges');
   await server.reset();
   flushWrites();
-  let peakTemp: Usage = { files: 0, bytes: 0 };
-  let peakDownloads: Usage = { files: 0, bytes: 0 };
+  const temp = peakUsage(join(state, 'tmp'));
+  const downloadsUsage = peakUsage(join(state, 'downloads'));
   let downloadedMs: number | undefined;
   const onTick = async (elapsed: number) => {
-    peakTemp = larger(peakTemp, await diskUsage(join(state, 'tmp')));
-    const downloads = await diskUsage(join(state, 'downloads'));
-    peakDownloads = larger(peakDownloads, downloads);
+    await temp.sample();
+    const downloads = await downloadsUsage.sample();
     if (downloadedMs === undefined && downloads.bytes >= archiveBytes) downloadedMs = elapsed;
   };
   const archive = each.source === 'file' ? archivePath : server.url(fileName(archivePath));
@@ -106,8 +103,8 @@ async function runOne(
     return {
       measurement,
       startedAt,
-      peakTemp,
-      peakDownloads,
+      peakTemp: temp.peak,
+      peakDownloads: downloadsUsage.peak,
       ...(downloadedMs !== undefined ? { downloadedMs } : {}),
       downloadsLeft: await diskUsage(join(state, 'downloads')),
       albums: await albumFolders(out),

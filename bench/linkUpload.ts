@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultPartsInFlight } from '../src/sinks/telegram/telegramSink.js';
 import { linkBound, type LinkConfig, linkFloor, type LinkStats } from '../spec/support/linkModel.js';
-import { diskUsage } from './diskUsage.js';
+import { peakUsage } from './diskUsage.js';
 import { type LinkArchive, linkArchives } from './linkArchives.js';
 import { flushWrites, measure } from './measure.js';
 import { megabytes, type Row, seconds, table, times } from './report.js';
@@ -47,9 +47,9 @@ async function runOne(archive: LinkArchive, link: NamedLink, parts: number, conn
   const state = join(cacheDir, 'run-link-state');
   await rm(state, { recursive: true, force: true });
   flushWrites();
-  let peakTempBytes = 0;
+  const temp = peakUsage(join(state, 'tmp'));
   const onTick = async () => {
-    peakTempBytes = Math.max(peakTempBytes, (await diskUsage(join(state, 'tmp'))).bytes);
+    await temp.sample();
   };
   try {
     const run = await measure({ command: process.execPath, args: [child, archive.path, state, String(link.roundTripMs), String(link.bytesPerSecond), String(parts), String(connections)] }, { onTick });
@@ -80,7 +80,7 @@ async function runOne(archive: LinkArchive, link: NamedLink, parts: number, conn
         'mean in flight': result.link.meanInFlight.toFixed(1),
         'max in flight': String(result.link.maxInFlight),
         'peak RSS MB': megabytes(run.memory.peakBytes),
-        'peak temp MB': megabytes(peakTempBytes),
+        'peak temp MB': megabytes(temp.peak.bytes),
         'two albums MB': megabytes(twoAlbums),
       },
     };

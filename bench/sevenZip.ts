@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { albumFolderNames, albumFolders } from './albumFolders.js';
 import { findBinary, unspoolCli, unspoolSendArgs } from './competitors.js';
-import { diskUsage, type Usage } from './diskUsage.js';
+import { diskUsage, peakUsage, type Usage } from './diskUsage.js';
 import { fixtureBytes } from './fixtureBytes.js';
 import { type FixtureEntry, fixtureLayout } from './fixtureLayout.js';
 import { flushWrites, measure, type Measurement } from './measure.js';
@@ -167,11 +167,10 @@ async function extractOnce(extractor: Extractor, archive: string, label: Archive
   await mkdir(out, { recursive: true });
   await mkdir(state, { recursive: true });
   flushWrites();
-  let peakTemp = { files: 0, bytes: 0 };
+  const temp = peakUsage(join(state, 'tmp'));
   const onTick = extractor.unspool
     ? async () => {
-        const now = await diskUsage(join(state, 'tmp'));
-        peakTemp = { files: Math.max(peakTemp.files, now.files), bytes: Math.max(peakTemp.bytes, now.bytes) };
+        await temp.sample();
       }
     : undefined;
   try {
@@ -180,7 +179,7 @@ async function extractOnce(extractor: Extractor, archive: string, label: Archive
     const albums = await albumFolders(out);
     const largestAlbum = Math.max(0, ...albums.map((album) => album.bytes));
     const outUsage = { files: albums.reduce((sum, album) => sum + album.entries.length, 0), bytes: albums.reduce((sum, album) => sum + album.bytes, 0) };
-    return { name: extractor.name, archive: label, measurement, out: outUsage, peakTemp, largestAlbum };
+    return { name: extractor.name, archive: label, measurement, out: outUsage, peakTemp: temp.peak, largestAlbum };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
